@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+
+/** Builds the `mirage` command line; each capability registers its own sub-commands. */
+export function buildProgram(): Command {
+  const program = new Command('mirage')
+    .description(
+      'Mirage Workbench: learn when to submit the next job of a service chain on a batch cluster.\n' +
+        'Replay a Slurm trace, generate training data, train, validate against baselines.',
+    )
+    .version(TOOL_VERSION, '-V, --version', 'print the version')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
