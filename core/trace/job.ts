@@ -17,6 +17,10 @@ export interface Job {
   submitSec: number;
   /** null when the job never started (pending or cancelled before start). */
   startSec: number | null;
+  /**
+   * null when unknown (still running, or never started). A job cancelled while
+   * pending keeps its cancel time here with startSec null.
+   */
   endSec: number | null;
   /** Wall-clock limit in whole minutes; null when unlimited or unknown. */
   limitMinutes: number | null;
@@ -25,4 +29,11 @@ export interface Job {
   priority: number | null;
   /** 1-based line of the source file the record came from. */
   line: number;
+}
+
+/** A job with a known start and end: the jobs a simulation replays (its duration is min(end - start, limit)). */
+export type CompletedJob = Job & { startSec: number; endSec: number };
+
+export function isCompleted(job: Job): job is CompletedJob {
+  return job.startSec !== null && job.endSec !== null;
 }
