@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { DatasetInfo } from '../dataset/info.js';
+import { buildProgram } from './main.js';
+
+const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
+const root = await mkdtemp(join(tmpdir(), 'mirage-cli-dataset-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Runs `mirage ...args` in this process; returns what it printed and its exit status. */
+async function mirage(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (stdout += parts.join(' ') + '\n'));
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'mirage', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { stdout, stderr, exitCode };
+}
+
+async function hashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) out[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+  return out;
+}
+
+const schedule = ['--trace', TRACE, '--start', '2022-11-01T00:00:00', '--samples', '3', '--features', 'reference', '--json'];
+
+describe('mirage dataset', () => {
+  it('generates, shards, merges and describes a small LS6 dataset', async () => {
+    const whole = join(root, 'whole');
+    const made = await mirage('dataset', 'generate', ...schedule, '--out', whole, '--workers', '0');
+    expect(made.exitCode).toBe(0);
+    expect(JSON.parse(made.stdout).counts).toMatchObject({ samples: 3, examples: 21 });
+    expect(made.stderr).toContain('"stage":"simulate"');
+
+    // Shard 0 on a worker thread (the real chain worker), shard 1 in this thread.
+    await mirage('dataset', 'generate', ...schedule, '--out', join(root, 's0'), '--shard', '0/2', '--workers', '1');
+    await mirage('dataset', 'generate', ...schedule, '--out', join(root, 's1'), '--shard', '1/2', '--workers', '0');
+    const merged = await mirage('dataset', 'merge', join(root, 's1'), join(root, 's0'), '--out', join(root, 'merged'));
+    expect(merged.stdout).toMatch(/3 samples, 21 examples from 2 shards/);
+    expect(await hashes(join(root, 'merged'))).toEqual(await hashes(whole));
+
+    const info = await mirage('dataset', 'info', whole, '--json');
+    const parsed = JSON.parse(info.stdout) as DatasetInfo;
+    expect(parsed.featureMode).toBe('reference');
+    expect(parsed.firstSampleStart).toBe('2022-11-01T00:00:00');
+    // The golden rewards of these samples run from -172740 s (probe 0) to 0 s (probe 6).
+    expect([parsed.rewards.seconds.p0, parsed.rewards.seconds.p100]).toEqual([-172740, 0]);
+    expect(parsed.features.map((f) => f.name).slice(34, 38)).toEqual(['pred_limit_min', 'pred_nodes', 'pred_wait_s', 'pred_run_s']);
+    expect(parsed.features[34]).toEqual({ name: 'pred_limit_min', min: 2880, max: 2880, mean: 2880 });
+    const text = await mirage('dataset', 'info', whole);
+    expect(text.stdout).toMatch(/examples +21 windows of 144 x 42/);
+  });
+
+  it('reports bad input on one line with exit status 1', async () => {
+    const dir = join(root, 'busy');
+    await mirage('dataset', 'generate', ...schedule, '--samples', '1', '--out', dir, '--workers', '0');
+    const again = await mirage('dataset', 'generate', ...schedule, '--samples', '1', '--out', dir, '--workers', '0');
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/^mirage dataset generate: .*busy: folder is not empty \(pass --resume/m);
+    const shard = await mirage('dataset', 'generate', ...schedule, '--out', join(root, 'x'), '--shard', '2/2');
+    expect(shard.stderr).toMatch(/--shard: K must be in 0..N-1/);
+    const info = await mirage('dataset', 'info', join(root, 'nothing-here'));
+    expect(info.stderr).toMatch(/nothing-here: not a dataset folder/);
+  });
+});

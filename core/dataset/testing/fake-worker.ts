@@ -1,0 +1,5 @@
+import { sampleTaskHandler } from '../source.js';
+import { createSampleFunction } from './fake-source.js';
+
+export { createSampleFunction };
+export default sampleTaskHandler(createSampleFunction);

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { WorkOptions } from '../progress.js';
+import type { SimConfigInput } from '../sim/config.js';
+import { parseSimConfig } from '../sim/config.js';
+import type { ChainSourceInit } from './chain-source.js';
+import { FEATURE_NAMES } from './features.js';
+import type { GenerateResult } from './generate.js';
+import { generateDataset } from './generate.js';
+import type { DatasetConfig, DatasetPolicy, FeatureMode, Shard } from './manifest.js';
+import type { ChainSchedule } from '../sim/chain.js';
+
+/** A dataset of a trace file: what `mirage dataset generate` asks for. */
+export interface TraceDatasetRequest {
+  tracePath: string;
+  format?: 'auto' | 'mirage' | 'sacct' | 'swf';
+  processorsPerNode?: number;
+  schedule: ChainSchedule;
+  sim?: SimConfigInput;
+  policy: DatasetPolicy;
+  featureMode: FeatureMode;
+  seed?: number;
+}
+
+export interface TraceDatasetOptions extends WorkOptions {
+  outDir: string;
+  shard?: Shard | null;
+  resume?: boolean;
+  workers?: number;
+}
+
+/** Generates a dataset from a trace with the real simulator, on worker threads. */
+export async function generateTraceDataset(request: TraceDatasetRequest, options: TraceDatasetOptions): Promise<GenerateResult> {
+  const tracePath = resolve(request.tracePath);
+  const sha256 = await sha256OfFile(tracePath);
+  const config: DatasetConfig = {
+    trace: { name: basename(tracePath), sha256, format: request.format ?? 'auto', processorsPerNode: request.processorsPerNode },
+    schedule: request.schedule,
+    sim: parseSimConfig(request.sim ?? {}),
+    policy: request.policy,
+    featureMode: request.featureMode,
+    seed: request.seed ?? 0,
+  };
+  const init: ChainSourceInit = {
+    tracePath,
+    format: config.trace.format,
+    processorsPerNode: config.trace.processorsPerNode,
+    sha256,
+    sim: config.sim,
+    schedule: config.schedule,
+    policy: config.policy,
+    featureMode: config.featureMode,
+  };
+  return generateDataset(config, {
+    ...options,
+    source: { worker: new URL('./chain-worker.js', import.meta.url).href, init },
+    featureNames: FEATURE_NAMES,
+  });
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw new Error(`cannot read trace ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return hash.digest('hex');
+}
