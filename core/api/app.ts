@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+export const BackendKindSchema = z.enum(['electron-utility', 'serve', 'in-process']);
+export type BackendKind = z.infer<typeof BackendKindSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  backend: BackendKindSchema,
+  /** Runtime versions of the back end (node, v8, electron when hosted there). */
+  versions: z.record(z.string(), z.string()),
+  platform: z.string(),
+  arch: z.string(),
+  /** The active TensorFlow.js backend, null until a model has been loaded. */
+  tfjsBackend: z.string().nullable(),
+  /** Whether the back end reads paths on its machine (desktop) or only uploads and samples (browser). */
+  canReadPaths: z.boolean(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;

@@ -1,0 +1,174 @@
+import { basename } from 'node:path';
+import type { BackendKind } from '../api/app.js';
+import type { JobColumns, TraceSummary } from '../api/trace.js';
+import { REJECTED_ROWS_SHOWN } from '../api/trace.js';
+import { loadTraceFile, parseTraceText } from '../trace/index.js';
+import type { Job } from '../trace/job.js';
+import type { LoadedTrace } from '../trace/index.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { ServiceError } from '../api/errors.js';
+import type { ApiHandlers } from '../api/handlers.js';
+import { buildOverview } from './overview.js';
+import { findAssetsDir, listSamples, sampleSha256 } from './samples.js';
+import { UploadStore } from './uploads.js';
+
+export interface HostOptions {
+  backend: BackendKind;
+  /** Desktop: the UI may open any path the user picked. Browser mode: samples and uploads only. */
+  canReadPaths: boolean;
+  /** Folder with traces/ (bundled samples); found from this module when omitted. */
+  assetsDir?: string | null;
+  /** Traces kept in memory at once (oldest dropped first). */
+  maxTraces?: number;
+  /** Runtime versions to report besides Node's (Electron adds its own). */
+  versions?: Record<string, string>;
+  /** The active TensorFlow.js backend, once the model code has chosen one. */
+  tfjsBackend?: () => string | null;
+}
+
+interface OpenTrace {
+  summary: TraceSummary;
+  jobs: Job[];
+}
+
+export interface MirageService {
+  handlers: ApiHandlers;
+  /** Traces held now (for tests and diagnostics). */
+  readonly openTraces: number;
+}
+
+/** The one implementation of the service API, whatever transport carries it. */
+export function createMirageService(options: HostOptions): MirageService {
+  const assetsDir = options.assetsDir === undefined ? findAssetsDir() : options.assetsDir;
+  const maxTraces = options.maxTraces ?? 3;
+  const traces = new Map<string, OpenTrace>();
+  const uploads = new UploadStore();
+  let traceCounter = 0;
+
+  /** A trace that is a bundled sample (uploaded, or opened by path) gets the sample's cluster size. */
+  const knownCapacity = (sha256: string): number | undefined =>
+    listSamples(assetsDir).find((s) => s.sizeBytes > 0 && sampleSha256(s) === sha256)?.capacityNodes;
+
+  const getTrace = (traceId: string): OpenTrace => {
+    const trace = traces.get(traceId);
+    if (!trace) throw new ServiceError('not-found', `trace ${traceId} is not open (it may have been closed to free memory); open it again`);
+    return trace;
+  };
+
+  const keep = (loaded: LoadedTrace, source: TraceSummary['source'], fileName: string, capacityNodes: number | undefined, loadMs: number): TraceSummary => {
+    const traceId = `t${++traceCounter}`;
+    const summary: TraceSummary = {
+      traceId,
+      fileName,
+      source,
+      path: source === 'path' ? loaded.path : null,
+      format: loaded.format,
+      sha256: loaded.sha256,
+      rows: loaded.rows,
+      rejectedCount: loaded.rejectedCount,
+      rejected: loaded.rejected.slice(0, REJECTED_ROWS_SHOWN),
+      repairs: { ...loaded.repairs },
+      notes: loaded.notes,
+      loadMs,
+      overview: buildOverview(loaded.jobs, capacityNodes ?? loaded.capacityNodes ?? knownCapacity(loaded.sha256)),
+    };
+    traces.set(traceId, { summary, jobs: loaded.jobs });
+    while (traces.size > maxTraces) traces.delete(traces.keys().next().value!);
+    return summary;
+  };
+
+  const handlers: ApiHandlers = {
+    'app.info': () => ({
+      name: TOOL_NAME,
+      version: TOOL_VERSION,
+      backend: options.backend,
+      versions: { node: process.versions.node, v8: process.versions.v8, ...options.versions },
+      platform: process.platform,
+      arch: process.arch,
+      tfjsBackend: options.tfjsBackend?.() ?? null,
+      canReadPaths: options.canReadPaths,
+    }),
+
+    'trace.samples': () => listSamples(assetsDir).map(({ path: _path, ...sample }) => sample),
+
+    'trace.uploadBegin': ({ fileName, sizeChars }) => uploads.begin(basename(fileName), sizeChars),
+    'trace.uploadChunk': ({ uploadId, seq, text }) => uploads.chunk(uploadId, seq, text),
+    'trace.uploadAbort': ({ uploadId }) => ({ aborted: uploads.abort(uploadId) }),
+
+    'trace.open': async ({ source, format, capacityNodes }, { signal, onProgress }) => {
+      const startedMs = Date.now();
+      const formatOption = format && format !== 'auto' ? format : undefined;
+      if (source.kind === 'upload') {
+        const { fileName, text } = uploads.take(source.uploadId);
+        onProgress({ stage: 'load', done: 0, total: text.length, unit: 'chars' });
+        // Uploads are parsed in one go (the text is already in memory; 25k rows take ~0.1 s).
+        const loaded = parseTraceText(text, fileName, { format: formatOption });
+        onProgress({ stage: 'load', done: text.length, total: text.length, unit: 'chars' });
+        return keep(loaded, 'upload', fileName, capacityNodes, Date.now() - startedMs);
+      }
+      let path: string;
+      if (source.kind === 'sample') {
+        const sample = listSamples(assetsDir).find((s) => s.name === source.name);
+        if (!sample) throw new ServiceError('not-found', `no bundled sample named ${source.name}`);
+        path = sample.path;
+      } else {
+        if (!options.canReadPaths) throw new ServiceError('forbidden', 'this back end does not read paths on its machine: upload the file instead');
+        path = source.path;
+      }
+      const loaded = await loadTraceFile(path, { format: formatOption, signal, onProgress });
+      return keep(loaded, source.kind, basename(path), capacityNodes, Date.now() - startedMs);
+    },
+
+    'trace.overview': ({ traceId, capacityNodes }) => {
+      const trace = getTrace(traceId);
+      const overview = buildOverview(trace.jobs, capacityNodes);
+      trace.summary = { ...trace.summary, overview };
+      return overview;
+    },
+
+    'trace.jobs': ({ traceId }) => toColumns(traceId, getTrace(traceId).jobs),
+
+    'trace.close': ({ traceId }) => ({ closed: traces.delete(traceId) }),
+  };
+
+  return {
+    handlers,
+    get openTraces() {
+      return traces.size;
+    },
+  };
+}
+
+export function toColumns(traceId: string, jobs: readonly Job[]): JobColumns {
+  const n = jobs.length;
+  const columns: JobColumns = {
+    traceId,
+    count: n,
+    id: new Array<string>(n),
+    name: new Array<string>(n),
+    user: new Array<string>(n),
+    partition: new Array<string>(n),
+    state: new Array<string>(n),
+    submitSec: new Array<number>(n),
+    startSec: new Array<number | null>(n),
+    endSec: new Array<number | null>(n),
+    limitMinutes: new Array<number | null>(n),
+    nodes: new Array<number>(n),
+    line: new Array<number>(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const job = jobs[i];
+    columns.id[i] = job.id;
+    columns.name[i] = job.name;
+    columns.user[i] = job.user;
+    columns.partition[i] = job.partition;
+    columns.state[i] = job.state;
+    columns.submitSec[i] = job.submitSec;
+    columns.startSec[i] = job.startSec;
+    columns.endSec[i] = job.endSec;
+    columns.limitMinutes[i] = job.limitMinutes;
+    columns.nodes[i] = job.nodes;
+    columns.line[i] = job.line;
+  }
+  return columns;
+}

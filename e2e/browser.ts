@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { chromiumPath } from './env.js';
+import { repoRoot } from './serve.js';
+
+export const screenshotDir = `${repoRoot}artifacts/screenshots`;
+
+export function haveChromium(): boolean {
+  return existsSync(chromiumPath);
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** Saves a full-window screenshot as a test artifact (artifacts/screenshots/NAME.png). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = `${screenshotDir}/${name}.png`;
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Counts painted pixels of a canvas: a chart that drew its data has thousands. */
+export async function paintedPixels(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (root) => {
+    const canvas = root.querySelector('canvas');
+    if (!canvas) return 0;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  });
+}

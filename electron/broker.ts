@@ -1,0 +1,98 @@
+import type { UtilityProcess, WebContents } from 'electron';
+import { MessageChannelMain, utilityProcess } from 'electron';
+import type { BackendStatus } from '../core/api/shell.js';
+
+export const PORT_CHANNEL = 'mirage:port';
+export const STATUS_CHANNEL = 'mirage:backend-status';
+
+/** Backoff after crashes; a back end that ran for a minute counts as healthy again. */
+const RESTART_DELAYS_MS = [250, 1000, 3000, 10_000];
+const HEALTHY_AFTER_MS = 60_000;
+
+/**
+ * Runs the utility process and connects renderers to it. The main process
+ * only brokers: each renderer gets a MessagePort whose other end is in the
+ * utility process, so API traffic never passes through main. A crash is
+ * reported to every renderer, the process is restarted, and every renderer
+ * gets a fresh port.
+ */
+export class BackendBroker {
+  private child: UtilityProcess | null = null;
+  private readonly clients = new Set<WebContents>();
+  private restarts = 0;
+  private crashesInARow = 0;
+  private startedMs = 0;
+  private stopping = false;
+  private ready = false;
+
+  constructor(
+    private readonly entry: string,
+    private readonly options: { log?: (message: string) => void; onConnected?: (contents: WebContents) => void } = {},
+  ) {}
+
+  private log(message: string): void {
+    (this.options.log ?? console.error)(message);
+  }
+
+  start(): void {
+    this.ready = false;
+    this.startedMs = Date.now();
+    const child = utilityProcess.fork(this.entry, [], { serviceName: 'Mirage Workbench back end', stdio: 'inherit' });
+    this.child = child;
+    child.on('message', (message: unknown) => {
+      if ((message as { type?: string })?.type !== 'backend-ready' || child !== this.child) return;
+      this.ready = true;
+      for (const contents of this.clients) this.connect(contents);
+    });
+    child.on('exit', (code) => {
+      if (child !== this.child) return;
+      this.child = null;
+      if (this.stopping) return;
+      const ranMs = Date.now() - this.startedMs;
+      this.crashesInARow = ranMs > HEALTHY_AFTER_MS ? 1 : this.crashesInARow + 1;
+      const detail = `exit code ${code}`;
+      this.log(`mirage: the back end stopped (${detail}); restarting`);
+      this.broadcast({ state: 'crashed', detail, restarts: this.restarts });
+      const delay = RESTART_DELAYS_MS[Math.min(this.crashesInARow - 1, RESTART_DELAYS_MS.length - 1)];
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.restarts++;
+        this.broadcast({ state: 'restarting', restarts: this.restarts });
+        this.start();
+      }, delay);
+    });
+  }
+
+  /** Gives a renderer (again) a port to the back end; called when its page is ready for one. */
+  attach(contents: WebContents): void {
+    if (!this.clients.has(contents)) {
+      this.clients.add(contents);
+      contents.once('destroyed', () => this.clients.delete(contents));
+    }
+    if (this.ready) this.connect(contents);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.child?.kill();
+    this.child = null;
+  }
+
+  /** Ends the back end as a crash would (for the crash drill in the Help menu). */
+  crashForTesting(): void {
+    this.child?.kill();
+  }
+
+  private connect(contents: WebContents): void {
+    if (!this.child || contents.isDestroyed()) return;
+    const { port1, port2 } = new MessageChannelMain();
+    this.child.postMessage({ type: 'connect' }, [port1]);
+    const status: BackendStatus = { state: 'ready', restarts: this.restarts };
+    contents.postMessage(PORT_CHANNEL, status, [port2]);
+    this.options.onConnected?.(contents);
+  }
+
+  private broadcast(status: BackendStatus): void {
+    for (const contents of this.clients) if (!contents.isDestroyed()) contents.send(STATUS_CHANNEL, status);
+  }
+}

@@ -1,0 +1,65 @@
+import { useEffect } from 'react';
+import { handleMenuCommand, openTraceWithPicker } from './actions.js';
+import { AboutDialog } from './components/AboutDialog.js';
+import { DropTarget } from './components/DropTarget.js';
+import { LoadingVeil } from './components/LoadingVeil.js';
+import { NavRail } from './components/NavRail.js';
+import { RestartNotice } from './components/Notices.js';
+import { StatusBar } from './components/StatusBar.js';
+import { TopBar } from './components/TopBar.js';
+import { JobsPage } from './pages/JobsPage.js';
+import { OverviewPage } from './pages/OverviewPage.js';
+import { RejectedPage } from './pages/RejectedPage.js';
+import { StartPage } from './pages/StartPage.js';
+import { services } from './services.js';
+import { useTraceStore } from './stores/trace.js';
+import { useUiStore } from './stores/ui.js';
+
+function CurrentPage() {
+  const page = useUiStore((s) => s.page);
+  const hasTrace = useTraceStore((s) => s.summary !== null);
+  if (!hasTrace || page === 'start') return <StartPage />;
+  if (page === 'jobs') return <JobsPage />;
+  if (page === 'rejected') return <RejectedPage />;
+  return <OverviewPage />;
+}
+
+export function App() {
+  useEffect(() => services().host.onMenuCommand(handleMenuCommand), []);
+
+  // In a browser, Ctrl/Cmd+O opens a trace (on the desktop the menu's accelerator does).
+  useEffect(() => {
+    if (services().host.kind !== 'browser') return;
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        void openTraceWithPicker();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div className="app">
+      <TopBar />
+      <NavRail />
+      <main className="main" id="main">
+        <RestartNoticeSlot />
+        <CurrentPage />
+        <LoadingVeil />
+      </main>
+      <StatusBar />
+      <AboutDialog />
+      <DropTarget />
+    </div>
+  );
+}
+
+function RestartNoticeSlot() {
+  return (
+    <div style={{ padding: '0 20px' }}>
+      <RestartNotice />
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+/** Display formats. Trace times are cluster-local clock seconds encoded as UTC, so UTC getters show them as logged. */
+
+const intFormat = new Intl.NumberFormat('en-US');
+
+export function formatInt(n: number): string {
+  return intFormat.format(Math.round(n));
+}
+
+export function formatNumber(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+export function formatPercent(share: number, digits = 1): string {
+  return `${(share * 100).toFixed(digits)} %`;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `2022-10-05 11:52` (minutes) or with seconds. */
+export function formatClock(sec: number | null, withSeconds = false): string {
+  if (sec === null) return '';
+  const d = new Date(sec * 1000);
+  const base = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return withSeconds ? `${base}:${pad(d.getUTCSeconds())}` : base;
+}
+
+export function formatDate(sec: number | null): string {
+  if (sec === null) return '';
+  const d = new Date(sec * 1000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Compact duration: `45 s`, `12 m`, `3 h 05 m`, `2 d 4 h`. */
+export function formatDuration(sec: number | null): string {
+  if (sec === null || !Number.isFinite(sec)) return '';
+  const s = Math.max(0, Math.round(sec));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} m`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** Time limit in minutes as Slurm users read it: `48 h`, `1 h 30 m`, `unlimited`. */
+export function formatLimit(minutes: number | null): string {
+  if (minutes === null) return 'unlimited';
+  if (minutes % 60 === 0) return `${minutes / 60} h`;
+  if (minutes < 60) return `${minutes} m`;
+  return `${Math.floor(minutes / 60)} h ${pad(minutes % 60)} m`;
+}
+
+/** Tight duration for secondary text: `25s`, `12m`, `11h54m`, `1d2h`. */
+export function formatDurationCompact(sec: number | null): string {
+  return formatDuration(sec).replace(/ (?=[smhd]\b)/g, '').replace(/ /g, '');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1 << 20) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1 << 30) return `${(bytes / (1 << 20)).toFixed(1)} MB`;
+  return `${(bytes / (1 << 30)).toFixed(2)} GB`;
+}
+
+/** Progress amount in its unit: bytes as MB, everything else as a count. */
+export function formatAmount(n: number, unit: string): string {
+  if (unit === 'bytes' || unit === 'chars') return formatBytes(n);
+  return `${formatInt(n)} ${unit}`;
+}
