@@ -1,0 +1,188 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { BackendChoice } from '../model/backend.js';
+import { BACKEND_CHOICES } from '../model/backend.js';
+import { readManifest } from '../model/io.js';
+import { formatClock, parseClock, parseTimeRange } from '../trace/index.js';
+import type { DecisionRule } from '../validate/decide.js';
+import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
+import { summaryTable } from '../validate/report.js';
+import { runValidation } from '../validate/run.js';
+import { progressReporter } from './progress.js';
+import { nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './slurm-args.js';
+
+interface ValidateFlags {
+  trace: string;
+  format: 'auto' | 'mirage' | 'sacct' | 'swf';
+  start: number;
+  samples: number;
+  intervalHours: number;
+  warmupDays: number;
+  workloadDays: number;
+  jobNodes: number;
+  exclude: Array<{ fromSec: number; toSec: number }>;
+  nodes: number;
+  policy: 'reactive' | 'average' | 'quantile' | 'model';
+  model?: string;
+  label?: string;
+  quantile: number;
+  quantileWindow: number;
+  interval: [number, number];
+  confirmations: number;
+  greedy?: boolean;
+  sample?: boolean;
+  seed: number;
+  baselines: string;
+  out: string;
+  workers?: number;
+  batchSamples?: number;
+  backend: BackendChoice;
+  json?: boolean;
+}
+
+/** `mirage validate`: a policy against the baselines, online, on every sample of a schedule. */
+export function registerValidateCommands(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'run the job chain of every sample with the policy under test deciding online (every 10 simulated minutes once 24 h of snapshots exist; at once when the predecessor has ended), beside the baselines, and write the run folder: reward.log (the reference format, policy under test), rewards.csv (every policy), summary.json, report.md, charts/*.svg.',
+    )
+    .requiredOption('--trace <file>', 'job trace (Mirage dump, sacct, SWF)')
+    .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'mirage', 'sacct', 'swf']).default('auto'))
+    .requiredOption('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', parseTime)
+    .option('--samples <n>', 'samples in the schedule', positiveInt, 1)
+    .option('--interval-hours <h>', 'hours between sample starts', positiveNumber, 4)
+    .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)
+    .option('--workload-days <d>', 'days of trace jobs each sample replays', positiveNumber, 5)
+    .option('--job-nodes <n>', 'nodes of the predecessor and successor jobs', positiveInt, 1)
+    .option('--exclude <from,to>', 'skip samples starting in [from, to) (repeatable)', rangeArg, [] as Array<{ fromSec: number; toSec: number }>)
+    .option('--nodes <n>', 'nodes of the simulated cluster', positiveInt, 88)
+    .addOption(new Option('--policy <kind>', 'the policy under test').choices(['reactive', 'average', 'quantile', 'model']).default('model'))
+    .option('--model <dir>', 'trained model folder (for --policy model)')
+    .option('--label <name>', "the model's name in the outputs (default: 'model')")
+    .option('--quantile <q>', 'quantile baseline: the quantile of recent waits, 0..1', openUnitInterval, 0.5)
+    .option('--quantile-window <n>', 'quantile baseline: how many recent waits', positiveInt, 100)
+    .option('--interval <low,high>', 'a regressor submits when its prediction (hours) lies in [low, high]', intervalArg, [-0.5, 500] as [number, number])
+    .option('--confirmations <n>', 'a regressor submits once n consecutive predictions (10 minutes apart) lie in the interval (reference: 1)', positiveInt, 1)
+    .option('--greedy', 'a policy model submits on its most likely action (default)')
+    .option('--sample', 'a policy model submits on a draw from its action probabilities (seeded by --seed)')
+    .option('--seed <n>', 'seed of sampled decisions', nonNegativeInt, 0)
+    .option('--baselines <list>', 'baselines to compare against (reactive is always run)', 'reactive,average,quantile')
+    .requiredOption('--out <dir>', 'run folder to write')
+    .option('--workers <n>', 'worker threads (default: every core; 0 = this thread)', nonNegativeInt)
+    .option('--batch-samples <n>', 'samples whose decisions share one model call (default: spread over the workers, at most 64)', positiveInt)
+    .addOption(new Option('--backend <name>', 'TensorFlow.js back end of the model').choices([...BACKEND_CHOICES]).default('auto'))
+    .option('--json', 'progress as JSON lines and the summary as JSON on stdout')
+    .action((flags: ValidateFlags) =>
+      reportErrors('validate', async () => {
+        if (flags.greedy && flags.sample) throw new Error('--greedy and --sample exclude each other');
+        const baselines = parseBaselines(flags.baselines, flags);
+        const policy = await policyUnderTest(flags);
+        const progress = progressReporter({ json: flags.json });
+        const abort = new AbortController();
+        const stop = (): void => abort.abort(new DOMException('interrupted', 'AbortError'));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          const result = await runValidation(
+            {
+              tracePath: flags.trace,
+              format: flags.format,
+              sim: { nodes: flags.nodes },
+              schedule: {
+                startSec: flags.start,
+                samples: flags.samples,
+                intervalHours: flags.intervalHours,
+                warmupDays: flags.warmupDays,
+                workloadDays: flags.workloadDays,
+                jobNodes: flags.jobNodes,
+                ...(flags.exclude.length > 0 ? { exclude: flags.exclude } : {}),
+              },
+              policy,
+              baselines,
+              outDir: flags.out,
+            },
+            { workers: flags.workers, batchSamples: flags.batchSamples, signal: abort.signal, onProgress: progress.report },
+          );
+          progress.finish();
+          if (flags.json) {
+            process.stdout.write(JSON.stringify(result.summary) + '\n');
+          } else {
+            process.stdout.write(`${summaryTable(result.summary.policies)}\n\n`);
+            const model = result.modelCalls > 0 ? `; ${result.modelWindows} model decisions in ${result.modelCalls} calls, ${result.seconds.model.toFixed(1)} s of model time` : '';
+            process.stdout.write(`${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (${result.seconds.total.toFixed(1)} s${model})\n`);
+          }
+        } finally {
+          progress.finish();
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }),
+    );
+}
+
+function parseBaselines(list: string, flags: ValidateFlags): BaselinePolicy[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return names.map((name) => {
+    if (name === 'reactive' || name === 'average') return { kind: name };
+    if (name === 'quantile') return { kind: 'quantile', q: flags.quantile, window: flags.quantileWindow };
+    throw new Error(`--baselines: unknown baseline '${name}' (reactive, average, quantile)`);
+  });
+}
+
+async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> {
+  if (flags.policy !== 'model') {
+    if (flags.model) throw new Error(`--model is for --policy model, not --policy ${flags.policy}`);
+    return flags.policy === 'quantile' ? { kind: 'quantile', q: flags.quantile, window: flags.quantileWindow } : { kind: flags.policy };
+  }
+  if (!flags.model) throw new Error('--policy model needs --model <dir> (a folder written by mirage train)');
+  const modelDir = resolve(flags.model);
+  const manifest = await readManifest(modelDir);
+  const rule: DecisionRule =
+    manifest.kind === 'policy'
+      ? { kind: 'policy', mode: flags.sample ? 'sample' : 'greedy', seed: flags.seed }
+      : { kind: 'regressor', lowHours: flags.interval[0], highHours: flags.interval[1], confirmations: flags.confirmations };
+  if (manifest.kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${manifest.kind} regressor`);
+  return { kind: 'model', modelDir, rule, backend: flags.backend, label: flags.label };
+}
+
+function rangeArg(text: string, previous: Array<{ fromSec: number; toSec: number }>): Array<{ fromSec: number; toSec: number }> {
+  try {
+    const { from, to } = parseTimeRange(text);
+    return [...previous, { fromSec: Number(from), toSec: Number(to) }];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseTime(value: string): number {
+  try {
+    return parseClock(value);
+  } catch {
+    throw new InvalidArgumentError(`a cluster time such as ${formatClock(1_677_628_800)}`);
+  }
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number >= 0');
+  return n;
+}
+
+function openUnitInterval(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('a number between 0 and 1');
+  return n;
+}
+
+function intervalArg(value: string): [number, number] {
+  const parts = value.split(',').map((s) => Number(s.trim()));
+  if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n)) || parts[0] > parts[1]) {
+    throw new InvalidArgumentError('two numbers low,high with low <= high, e.g. -0.5,500');
+  }
+  return [parts[0], parts[1]];
+}

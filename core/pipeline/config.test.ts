@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BACKEND_CHOICES } from '../model/backend.js';
+import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
+import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
+
+describe('pipeline config', () => {
+  it('defaults reproduce the paper\'s LS6 experiment', () => {
+    const c = parsePipelineConfig({});
+    expect(c.chain).toEqual({ jobNodes: 1, intervalHours: 4, warmupDays: 2, workloadDays: 5 });
+    expect(c.dataset).toMatchObject({ start: '2022-11-01T00:00:00', samples: 684, probes: 7 });
+    expect(c.validation).toMatchObject({ start: '2023-03-01T00:00:00', samples: 156, submitIntervalHours: [-0.5, 500] });
+    expect(c.sim.nodes).toBe(88);
+    expect(c.trace.path).toBe('assets/traces/ls6-a100.log');
+  });
+
+  it('the paper-ls6 preset spells out the defaults', () => {
+    const { description, ...paper } = parsePipelineConfig(readPreset('paper-ls6'));
+    expect(description).toMatch(/Lonestar6/);
+    expect(paper).toEqual(parsePipelineConfig({}));
+    expect(listPresets()).toEqual(expect.arrayContaining(['paper-ls6', 'quick']));
+  });
+
+  it('errors name every bad field', () => {
+    expect(() =>
+      parsePipelineConfig({ validation: { samples: 'many', quantile: { q: 2 } }, chain: { jobNodes: 0 }, extra: true }, 'exp.json'),
+    ).toThrow(
+      [
+        'exp.json: chain.jobNodes: Too small: expected number to be >=1',
+        'exp.json: validation.samples: Invalid input: expected number, received string',
+        'exp.json: validation.quantile.q: Too big: expected number to be <1',
+        'exp.json: extra: unknown field',
+      ].join('\n'),
+    );
+    expect(() => parsePipelineConfig({ dataset: { start: '2022-11-01' } })).toThrow(/dataset\.start: expected YYYY-MM-DDTHH:MM:SS/);
+  });
+
+  it('offers the back ends the model code knows (the list is repeated to keep the schema free of Node)', () => {
+    expect([...BACKEND_NAMES]).toEqual([...BACKEND_CHOICES]);
+  });
+
+  it('every field, at every depth, carries a description for the GUI form', () => {
+    interface Node {
+      description?: string;
+      properties?: Record<string, Node>;
+    }
+    const missing: string[] = [];
+    const walk = (node: Node, path: string): void => {
+      for (const [k, v] of Object.entries(node.properties ?? {})) {
+        if (!v.description) missing.push(`${path}${k}`);
+        walk(v, `${path}${k}.`);
+      }
+    };
+    const schema = z.toJSONSchema(PipelineConfigSchema, { io: 'input' }) as Node;
+    walk(schema, '');
+    expect(missing).toEqual([]);
+    expect(Object.keys(schema.properties!.validation.properties!.calibrate.properties!)).toEqual(['enabled', 'lowHours', 'confirmations']);
+  });
+
+  it('a config file overlays the preset; relative trace paths start at the config file', () => {
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] }, d: 1 })).toEqual({ a: { b: 1, c: [3] }, d: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'mirage-config-'));
+    writeFileSync(join(dir, 'exp.json'), JSON.stringify({ validation: { samples: 3 }, trace: { path: 'my.log' } }));
+    const loaded = loadPipelineConfig({ preset: 'quick', configPath: join(dir, 'exp.json') });
+    expect(loaded.config.name).toBe('quick');
+    expect(loaded.config.validation.samples).toBe(3);
+    expect(loaded.tracePath).toBe(join(dir, 'my.log'));
+    // The bundled trace is found from anywhere.
+    const bundled = loadPipelineConfig({ preset: 'quick', cwd: dir });
+    expect(bundled.tracePath).toMatch(/assets[\\/]traces[\\/]ls6-a100\.log$/);
+    expect(() => loadPipelineConfig({ preset: 'nope' })).toThrow(/unknown preset 'nope'/);
+  });
+});

@@ -1,0 +1,116 @@
+import { ChainRun, simulateSample } from '../sim/chain.js';
+import type { ChainPolicy, ChainSchedule, SampleResult } from '../sim/chain.js';
+import type { Workload } from '../sim/workload.js';
+import { decideFromOutput, predecessorEndedDecision } from './decide.js';
+import type { Decision, DecisionKey, DecisionRule } from './decide.js';
+import type { BaselinePolicy, SampleOutcome } from './policies.js';
+
+/**
+ * Simulates validation samples: baselines one at a time at their computed
+ * submit time, a model online with many samples' chains advanced together so
+ * that every decision round is one batched model call.
+ */
+
+function outcomeOf(result: SampleResult, decision: Decision, decisions: number): SampleOutcome {
+  const run = result.runs[0];
+  return {
+    index: result.index,
+    sampleStartSec: result.sampleStartSec,
+    predEndSec: result.predEndSec,
+    submitSec: run.submitSec,
+    succStartSec: run.succStartSec,
+    rewardSeconds: run.rewardSeconds,
+    backfillSec: run.succBackfillSec,
+    expected: decision.expected,
+    expectedIsInt: decision.expectedIsInt,
+    decisions,
+  };
+}
+
+/**
+ * A baseline's sample. The simulator's workload must have been prepared with
+ * `waitWindow` = the quantile's window for `quantile`. Its expected_reward is
+ * the wait it submitted ahead of pred's end, in hours (0.0 for reactive): the
+ * estimate the rule acted on, as the reference logs its quantile baseline's.
+ */
+export function simulateBaselineSample(workload: Workload, schedule: ChainSchedule, index: number, policy: BaselinePolicy): SampleOutcome {
+  const chainPolicy: ChainPolicy = policy.kind === 'quantile' ? { kind: 'quantile', q: policy.q } : { kind: policy.kind };
+  const result = simulateSample(workload, schedule, index, chainPolicy, { featureMode: 'none' });
+  const aheadHours = (result.predEndSec - result.runs[0].submitSec) / 3600;
+  return outcomeOf(result, { submit: true, expected: aheadHours, expectedIsInt: false }, 0);
+}
+
+/**
+ * [count * window] model inputs -> one output per window: reward hours
+ * (regressor) or P(submit) (policy). `keys` says which sample and decision
+ * each window is (for evaluators that cache or replay outputs).
+ */
+export type BatchEvaluator = (windows: Float32Array, count: number, keys: readonly DecisionKey[]) => Float32Array | Promise<Float32Array>;
+
+export interface OnlineStats {
+  /** Model calls made and windows evaluated. */
+  calls: number;
+  windows: number;
+}
+
+/**
+ * Runs the samples' chains together: each round advances every unfinished
+ * chain to its next decision point, asks the model once for all of them, and
+ * submits where the rule says so. A chain whose predecessor ended submits at
+ * once without asking (ChainRun does it).
+ */
+export async function simulateOnlineSamples(
+  workload: Workload,
+  schedule: ChainSchedule,
+  indices: readonly number[],
+  evaluate: BatchEvaluator,
+  rule: DecisionRule,
+  stats: OnlineStats = { calls: 0, windows: 0 },
+): Promise<SampleOutcome[]> {
+  interface Live {
+    run: ChainRun;
+    decisions: number;
+    streak: number;
+    submitted: Decision | null;
+  }
+  const live: Live[] = indices.map((index) => ({ run: new ChainRun(workload, schedule, index, { featureMode: 'decision' }), decisions: 0, streak: 0, submitted: null }));
+  const outcomes = new Map<number, SampleOutcome>();
+  let active = live;
+  while (active.length > 0) {
+    const asking: { chain: Live; features: Float32Array }[] = [];
+    for (const chain of active) {
+      const point = chain.run.advanceToNextDecision();
+      if (point.kind === 'done') {
+        outcomes.set(chain.run.index, outcomeOf(point.result, chain.submitted ?? predecessorEndedDecision(rule), chain.decisions));
+      } else {
+        asking.push({ chain, features: point.context.features });
+      }
+    }
+    if (asking.length === 0) break;
+    const windowSize = asking[0].features.length;
+    const windows = new Float32Array(asking.length * windowSize);
+    asking.forEach((a, k) => windows.set(a.features, k * windowSize));
+    const outputs = await evaluate(
+      windows,
+      asking.length,
+      asking.map(({ chain }) => ({ sampleIndex: chain.run.index, decision: chain.decisions })),
+    );
+    stats.calls++;
+    stats.windows += asking.length;
+    const next: Live[] = [];
+    asking.forEach(({ chain }, k) => {
+      const { streak, ...decision } = decideFromOutput(rule, outputs[k], { sampleIndex: chain.run.index, decision: chain.decisions }, chain.streak);
+      chain.decisions++;
+      chain.streak = streak;
+      if (decision.submit) {
+        chain.submitted = decision;
+        chain.run.submitSuccessor();
+        outcomes.set(chain.run.index, outcomeOf(chain.run.result()!, decision, chain.decisions));
+      } else {
+        next.push(chain);
+      }
+    });
+    active = next;
+  }
+  return indices.map((i) => outcomes.get(i)!);
+}
