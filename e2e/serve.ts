@@ -18,9 +18,9 @@ export function builtForServe(): boolean {
   return existsSync(`${repoRoot}dist/core/cli/main.js`) && existsSync(`${repoRoot}dist/renderer/index.html`);
 }
 
-/** Starts `node bin/mirage.js serve --port 0` as a user would and reads the URL it prints. */
-export async function startServe(): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['bin/mirage.js', 'serve', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node bin/mirage.js serve --port 0 [args]` as a user would and reads the URL it prints. */
+export async function startServe(args: readonly string[] = []): Promise<ServeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['bin/mirage.js', 'serve', '--port', '0', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   const url = await new Promise<string>((resolve, reject) => {

@@ -27,7 +27,7 @@ export class BackendBroker {
 
   constructor(
     private readonly entry: string,
-    private readonly options: { log?: (message: string) => void; onConnected?: (contents: WebContents) => void } = {},
+    private readonly options: { log?: (message: string) => void; onConnected?: (contents: WebContents) => void; args?: string[] } = {},
   ) {}
 
   private log(message: string): void {
@@ -37,7 +37,7 @@ export class BackendBroker {
   start(): void {
     this.ready = false;
     this.startedMs = Date.now();
-    const child = utilityProcess.fork(this.entry, [], { serviceName: 'Mirage Workbench back end', stdio: 'inherit' });
+    const child = utilityProcess.fork(this.entry, this.options.args ?? [], { serviceName: 'Mirage Workbench back end', stdio: 'inherit' });
     this.child = child;
     child.on('message', (message: unknown) => {
       if ((message as { type?: string })?.type !== 'backend-ready' || child !== this.child) return;
@@ -76,6 +76,29 @@ export class BackendBroker {
     this.stopping = true;
     this.child?.kill();
     this.child = null;
+  }
+
+  /**
+   * Asks the back end to stop its work cleanly (a running experiment is saved
+   * as interrupted, resumable at the next start), killing it after
+   * `timeoutMs` if it has not exited by then.
+   */
+  stopGracefully(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    this.child = null;
+    if (!child) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve();
+      }, timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.postMessage({ type: 'shutdown' });
+    });
   }
 
   /** Ends the back end as a crash would (for the crash drill in the Help menu). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from '../core/api/protocol.js';
-import { RecentEntrySchema, SaveRequestSchema } from '../core/api/shell.js';
+import { OpenTextRequestSchema, RecentEntrySchema, SaveRequestSchema } from '../core/api/shell.js';
 
 /**
  * The few calls the preload makes to the main process (the service API goes
@@ -11,6 +11,7 @@ export const ipcChannels = {
   'mirage:ready': z.tuple([]),
   'mirage:open-dialog': z.tuple([]),
   'mirage:save-text': z.tuple([SaveRequestSchema]),
+  'mirage:open-text': z.tuple([OpenTextRequestSchema]),
   'mirage:recent-list': z.tuple([]),
   'mirage:recent-add': z.tuple([RecentEntrySchema]),
 } as const;

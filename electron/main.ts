@@ -3,12 +3,13 @@
  * user-data files, and the broker that connects the window to the utility
  * process hosting the core services. Nothing long-running happens here.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { IpcMainInvokeEvent } from 'electron';
 import { BrowserWindow, Menu, app, dialog, ipcMain, screen, session, shell } from 'electron';
 import type { MenuCommand, RecentEntry } from '../core/api/shell.js';
+import { OPEN_TEXT_MAX_BYTES } from '../core/api/shell.js';
 import { BackendBroker } from './broker.js';
 import type { IpcArgs, IpcChannel } from './ipc-schemas.js';
 import { isTrustedSender, parseIpcArgs } from './ipc-schemas.js';
@@ -68,7 +69,9 @@ function sendCommand(command: MenuCommand): void {
 function start(): void {
   const userData = new UserDataStore(app.getPath('userData'));
   // A file given at launch opens once the window has its connection to the back end.
+  // Experiment runs live in the user-data folder, so they are found again after a restart.
   const broker = new BackendBroker(backendEntry, {
+    args: ['--runs-dir', join(app.getPath('userData'), 'runs')],
     onConnected: (contents) => {
       if (pendingOpen && contents === mainWindow?.webContents) {
         sendCommand({ command: 'open-path', path: pendingOpen });
@@ -114,8 +117,15 @@ function start(): void {
       filters: request.filters,
     });
     if (result.canceled || !result.filePath) return null;
-    writeFileSync(result.filePath, request.text);
+    writeFileSync(result.filePath, request.encoding === 'base64' ? Buffer.from(request.text, 'base64') : request.text);
     return result.filePath;
+  });
+  handle('mirage:open-text', async (_event, request) => {
+    const result = await dialog.showOpenDialog(mainWindow!, { title: request.title, properties: ['openFile'], filters: request.filters });
+    const path = result.canceled ? undefined : result.filePaths[0];
+    if (!path) return null;
+    if (statSync(path).size > OPEN_TEXT_MAX_BYTES) throw new Error(`${basename(path)} is too large (at most ${OPEN_TEXT_MAX_BYTES >> 20} MiB)`);
+    return { name: basename(path), text: readFileSync(path, 'utf8') };
   });
   handle('mirage:recent-list', () => userData.readRecent());
   handle('mirage:recent-add', (_event, entry: RecentEntry) => {
@@ -126,7 +136,16 @@ function start(): void {
   });
 
   mainWindow = createWindow(userData);
-  app.on('before-quit', () => broker.stop());
+  // Quitting waits (briefly) for the back end to save a running experiment as interrupted.
+  let backendStopped = false;
+  app.on('before-quit', (event) => {
+    if (backendStopped) return;
+    event.preventDefault();
+    void broker.stopGracefully(5000).then(() => {
+      backendStopped = true;
+      app.quit();
+    });
+  });
   app.on('window-all-closed', () => app.quit());
 }
 

@@ -3,7 +3,7 @@
 // `window.mirage`, typed by core/api/shell.ts and checked with `satisfies`.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS file under verbatimModuleSyntax must import this way
 import electron = require('electron');
-import type { BackendStatus, MenuCommand, MirageBridge, RecentEntry, SaveRequest } from '../core/api/shell.js';
+import type { BackendStatus, MenuCommand, MirageBridge, OpenedText, OpenTextRequest, RecentEntry, SaveRequest } from '../core/api/shell.js';
 
 const { contextBridge, ipcRenderer, webUtils } = electron;
 
@@ -63,6 +63,7 @@ const bridge = {
   },
   showOpenTraceDialog: () => ipcRenderer.invoke('mirage:open-dialog') as Promise<string | null>,
   saveText: (request: SaveRequest) => ipcRenderer.invoke('mirage:save-text', request) as Promise<string | null>,
+  openText: (request: OpenTextRequest) => ipcRenderer.invoke('mirage:open-text', request) as Promise<OpenedText | null>,
   recentList: () => ipcRenderer.invoke('mirage:recent-list') as Promise<RecentEntry[]>,
   recentAdd: (entry: RecentEntry) => ipcRenderer.invoke('mirage:recent-add', entry) as Promise<RecentEntry[]>,
   pathForFile: (file: unknown) => {

@@ -7,9 +7,13 @@ import { NavRail } from './components/NavRail.js';
 import { RestartNotice } from './components/Notices.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TopBar } from './components/TopBar.js';
+import { ComparePage } from './pages/ComparePage.js';
+import { ExperimentPage } from './pages/ExperimentPage.js';
 import { JobsPage } from './pages/JobsPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { RejectedPage } from './pages/RejectedPage.js';
+import { RunPage } from './pages/RunPage.js';
+import { RunsPage } from './pages/RunsPage.js';
 import { StartPage } from './pages/StartPage.js';
 import { services } from './services.js';
 import { useTraceStore } from './stores/trace.js';
@@ -18,6 +22,11 @@ import { useUiStore } from './stores/ui.js';
 function CurrentPage() {
   const page = useUiStore((s) => s.page);
   const hasTrace = useTraceStore((s) => s.summary !== null);
+  // Experiments need no open trace: they name theirs in the config.
+  if (page === 'experiment') return <ExperimentPage />;
+  if (page === 'runs') return <RunsPage />;
+  if (page === 'run') return <RunPage />;
+  if (page === 'compare') return <ComparePage />;
   if (!hasTrace || page === 'start') return <StartPage />;
   if (page === 'jobs') return <JobsPage />;
   if (page === 'rejected') return <RejectedPage />;

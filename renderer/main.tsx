@@ -6,6 +6,7 @@ import { createBrowserHost } from './host/browser.js';
 import { createElectronHost } from './host/electron.js';
 import { setServices } from './services.js';
 import { useConnectionStore } from './stores/connection.js';
+import { resyncRuns, subscribeRunEvents } from './stores/runs.js';
 import { useTraceStore } from './stores/trace.js';
 import './styles.css';
 
@@ -14,6 +15,7 @@ const bridge = (window as unknown as { mirage?: MirageBridge }).mirage;
 const host = bridge ? createElectronHost(bridge) : createBrowserHost();
 const client = createApiClient();
 setServices({ client, host });
+subscribeRunEvents(client);
 
 host.connect(client, (status) => {
   const before = useConnectionStore.getState().status;
@@ -22,6 +24,8 @@ host.connect(client, (status) => {
   if (status.state === 'ready' && status.restarts > 0 && (before.state === 'crashed' || before.state === 'restarting')) {
     void useTraceStore.getState().reopen();
   }
+  // Runs went on (or were interrupted) while the connection was away: read them again.
+  if (status.state === 'ready') resyncRuns();
 });
 
 createRoot(document.getElementById('root')!).render(<App />);

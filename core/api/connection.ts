@@ -1,6 +1,6 @@
 import type { ApiProgress, ServerMessage } from './protocol.js';
 import { ClientMessageSchema, describeIssues } from './protocol.js';
-import type { MethodName } from './methods.js';
+import type { EventName, MethodName } from './methods.js';
 import { apiMethods, isMethodName } from './methods.js';
 import type { Transport } from './transport.js';
 import type { ApiHandlers } from './handlers.js';
@@ -11,6 +11,13 @@ export interface ConnectionOptions {
   progressIntervalMs?: number;
   /** Where unexpected errors are logged (default console.error). */
   log?: (message: string) => void;
+  /** Notices the back end pushes on its own (run status, training curves): forwarded while the connection lives. */
+  events?: EventSource;
+}
+
+/** Where a connection subscribes to the back end's events (core/host's EventHub). */
+export interface EventSource {
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void;
 }
 
 export interface Connection {
@@ -106,9 +113,12 @@ export function serveConnection(transport: Transport, handlers: ApiHandlers, opt
     void run(message.id, message.method, message.params);
   });
 
+  const unsubscribeEvents = options.events?.subscribe((event, payload) => send({ kind: 'event', event, payload })) ?? (() => {});
+
   const close = () => {
     if (closed) return;
     closed = true;
+    unsubscribeEvents();
     unsubscribeMessage();
     unsubscribeClose();
     for (const controller of running.values()) controller.abort(new DOMException('the client went away', 'AbortError'));

@@ -1,6 +1,7 @@
 export * from './protocol.js';
 export * from './methods.js';
 export * from './trace.js';
+export * from './experiment.js';
 export * from './app.js';
 export * from './shell.js';
 export * from './transport.js';

@@ -1,5 +1,21 @@
 import { z } from 'zod';
+import { PipelineConfigSchema } from '../pipeline/config.js';
 import { AppInfoSchema } from './app.js';
+import {
+  ChartFileSchema,
+  CompareDataSchema,
+  ExportFileSchema,
+  ExportKindSchema,
+  PresetSchema,
+  RunDetailSchema,
+  RunIdSchema,
+  RunInfoSchema,
+  RunProgressEventSchema,
+  RunTrainEventSchema,
+  SampleTimelineSchema,
+  TraceChoiceSchema,
+  TraceRangeSchema,
+} from './experiment.js';
 import {
   CapacityNodesSchema,
   JobColumnsSchema,
@@ -20,8 +36,8 @@ const Empty = z.object({}).strict();
  * whatever the transport) and its result. Long methods stream progress and can
  * be cancelled; any method may be, the back end decides what it can stop.
  *
- * Part 2 (experiments, training, compare) adds methods here: the transports,
- * the client and the UI's task list need no change.
+ * Experiments, runs and comparisons (part 2) are methods like the trace's:
+ * the transports, the client and the UI's task list needed no change.
  */
 export const apiMethods = {
   'app.info': { params: Empty, result: AppInfoSchema },
@@ -57,6 +73,43 @@ export const apiMethods = {
   },
   'trace.jobs': { params: z.object({ traceId: TraceId }).strict(), result: JobColumnsSchema },
   'trace.close': { params: z.object({ traceId: TraceId }).strict(), result: z.object({ closed: z.boolean() }) },
+
+  /** The bundled presets (assets/presets/*.json), partial configs the form overlays on the schema's defaults. */
+  'experiment.presets': { params: Empty, result: z.array(PresetSchema) },
+  /** Traces an experiment may name in trace.path here (samples, uploaded copies, paths opened on the desktop). */
+  'experiment.traces': { params: Empty, result: z.array(TraceChoiceSchema) },
+  /** The time range and load of the trace a config names (the form draws its windows on it). */
+  'experiment.traceRange': {
+    params: z.object({ path: z.string().min(1).max(4096), format: TraceFormatSchema.optional() }).strict(),
+    result: TraceRangeSchema,
+  },
+
+  /** Every run in the runs folder, newest first. */
+  'runs.list': { params: Empty, result: z.array(RunInfoSchema) },
+  'runs.get': { params: z.object({ runId: RunIdSchema }).strict(), result: RunDetailSchema },
+  /**
+   * Starts `mirage run` with this config in the back end and answers at once;
+   * the run reports through the run.* events and survives the page.
+   */
+  'runs.start': { params: z.object({ config: PipelineConfigSchema }).strict(), result: RunInfoSchema },
+  /** Continues an interrupted, cancelled or failed run: finished stages are reused, training resumes from its checkpoint. */
+  'runs.resume': { params: z.object({ runId: RunIdSchema }).strict(), result: RunInfoSchema },
+  /** Stops a run within a training step or a simulated sample; answers once it has stopped. */
+  'runs.cancel': { params: z.object({ runId: RunIdSchema }).strict(), result: RunInfoSchema },
+  'runs.delete': { params: z.object({ runId: RunIdSchema }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** A run's file as text: reward.log, rewards.csv, summary.json, report.md, report.html (charts inlined), config.json, a chart. */
+  'runs.export': {
+    params: z.object({ runId: RunIdSchema, kind: ExportKindSchema, chart: ChartFileSchema.optional() }).strict(),
+    result: ExportFileSchema,
+  },
+
+  /** Runs side by side with the baselines of the first: per-policy summary, load levels, every sample's reward. */
+  'compare.data': { params: z.object({ runIds: z.array(RunIdSchema).min(1).max(8) }).strict(), result: CompareDataSchema },
+  /** Replays one validation sample of a run to show its chain and the queue around it. */
+  'compare.timeline': {
+    params: z.object({ runId: RunIdSchema, policy: z.string().min(1).max(128), index: z.number().int().nonnegative() }).strict(),
+    result: SampleTimelineSchema,
+  },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type ApiMethods = typeof apiMethods;
@@ -74,6 +127,12 @@ export function isMethodName(name: string): name is MethodName {
 /** Notices the back end pushes without being asked. */
 export const apiEvents = {
   'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  /** A run changed state or stage (also sent when it starts, ends, or a UI should refresh its list). */
+  'run.status': RunInfoSchema,
+  /** Progress of a run's current stage (a few per second at most). */
+  'run.progress': RunProgressEventSchema,
+  /** Training events of a run, in batches (steps included: the live curves draw them). */
+  'run.train': RunTrainEventSchema,
 } as const satisfies Record<string, z.ZodType>;
 export type ApiEvents = typeof apiEvents;
 export type EventName = keyof ApiEvents;

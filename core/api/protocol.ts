@@ -51,6 +51,8 @@ export const ErrorCodeSchema = z.enum([
   'forbidden',
   /** The input data is bad: a trace file that cannot be read. */
   'bad-input',
+  /** The request clashes with the back end's state (a run is already running, a run that is not resumable). */
+  'conflict',
   /** The back end restarted (crash) while the request was in flight. */
   'backend-restarted',
   'disconnected',

@@ -21,6 +21,8 @@ export const MenuCommandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('open-recent'), entry: RecentEntrySchema }),
   z.object({ command: z.literal('open-sample'), name: z.string().min(1).max(64) }),
   z.object({ command: z.literal('export') }),
+  z.object({ command: z.literal('open-config') }),
+  z.object({ command: z.literal('save-config') }),
   z.object({ command: z.literal('about') }),
   z.object({ command: z.literal('navigate'), page: z.string().max(64) }),
 ]);
@@ -28,11 +30,28 @@ export type MenuCommand = z.infer<typeof MenuCommandSchema>;
 
 export const SaveRequestSchema = z.object({
   suggestedName: z.string().min(1).max(255),
-  /** Text to write (CSV, JSON, reward.log). */
+  /** Text to write (CSV, JSON, reward.log), or base64 of binary content (a PNG) when `encoding` says so. */
   text: z.string().max(256 * (1 << 20)),
+  encoding: z.enum(['utf8', 'base64']).optional(),
   filters: z.array(z.object({ name: z.string().max(64), extensions: z.array(z.string().max(16)).max(8) })).max(8),
 });
 export type SaveRequest = z.infer<typeof SaveRequestSchema>;
+
+export const FileFilterSchema = z.object({ name: z.string().max(64), extensions: z.array(z.string().max(16)).max(8) });
+
+/** Asks the user for a text file to read (an experiment config): native dialog on the desktop, file chooser in a browser. */
+export const OpenTextRequestSchema = z.object({
+  title: z.string().max(255),
+  filters: z.array(FileFilterSchema).max(8),
+});
+export type OpenTextRequest = z.infer<typeof OpenTextRequestSchema>;
+
+/** The file the user picked: its name and text (at most 16 MiB). */
+export interface OpenedText {
+  name: string;
+  text: string;
+}
+export const OPEN_TEXT_MAX_BYTES = 16 * (1 << 20);
 
 /** What the back end status channel says (crash, restart), as the shell reports it. */
 export const BackendStatusSchema = z.object({
@@ -60,6 +79,8 @@ export interface MirageBridge {
   showOpenTraceDialog(): Promise<string | null>;
   /** Native save dialog + write; resolves to the written path or null when cancelled. */
   saveText(request: SaveRequest): Promise<string | null>;
+  /** Native open dialog + read of a small text file; null when cancelled. */
+  openText(request: OpenTextRequest): Promise<OpenedText | null>;
   recentList(): Promise<RecentEntry[]>;
   recentAdd(entry: RecentEntry): Promise<RecentEntry[]>;
   /** The host path of a dropped File (Electron's webUtils), '' when it has none. */

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { defaultRunsDir } from '../host/experiment.js';
 import { createMirageService } from '../host/service.js';
 import { startServer } from '../host/server.js';
 
@@ -20,29 +22,38 @@ export function registerServeCommands(program: Command): void {
     .option('-p, --port <n>', `port on 127.0.0.1 (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .option('--open', 'open the URL in the system browser')
     .option('--renderer-dir <dir>', 'the built UI (default: dist/renderer of this install)')
-    .action(async (options: { port: number; open?: boolean; rendererDir?: string }) => {
+    .option('--runs-dir <dir>', 'where experiments run from the UI are kept (default: ./runs if it exists, else ~/.mirage/runs)')
+    .action(async (options: { port: number; open?: boolean; rendererDir?: string; runsDir?: string }) => {
       const rendererDir = options.rendererDir ? resolve(options.rendererDir) : findRendererDir();
       if (!rendererDir || !existsSync(join(rendererDir, 'index.html'))) {
         console.error('mirage serve: the UI is not built (dist/renderer/index.html is missing); run `npm run build` first.');
         process.exitCode = 1;
         return;
       }
-      const service = createMirageService({ backend: 'serve', canReadPaths: false });
+      const runsDir = resolve(options.runsDir ?? defaultRunsDir(process.cwd(), homedir()));
+      const log = process.env.MIRAGE_SERVE_LOG ? (m: string) => console.error(`[serve] ${m}`) : undefined;
+      const service = createMirageService({ backend: 'serve', canReadPaths: false, runsDir, log: (m) => console.error(m) });
       const server = await startServer({
         port: options.port,
         rendererDir,
         handlers: service.handlers,
-        log: process.env.MIRAGE_SERVE_LOG ? (m) => console.error(`[serve] ${m}`) : undefined,
+        events: service.events,
+        log,
       });
       // The URL first, alone on its line: scripts and tests read it from there.
       console.log(server.url);
       console.error(
         `Mirage Workbench is served on 127.0.0.1:${server.port} only. Open the URL above (keep the token private).\n` +
-          `Over SSH: ssh -L ${server.port}:127.0.0.1:${server.port} <login-node>, then open the same URL on your machine. Ctrl-C stops.`,
+          `Over SSH: ssh -L ${server.port}:127.0.0.1:${server.port} <login-node>, then open the same URL on your machine. Ctrl-C stops.\n` +
+          `Experiments are kept in ${runsDir}.`,
       );
       if (options.open) openInBrowser(server.url);
+      // A running experiment is stopped as an interruption: `mirage serve` started again offers to resume it.
       const stop = () => {
-        void server.close().then(() => process.exit(0));
+        void service
+          .shutdown()
+          .then(() => server.close())
+          .then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

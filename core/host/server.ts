@@ -8,6 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { ApiHandlers } from '../api/handlers.js';
 import { serveConnection } from '../api/connection.js';
+import type { EventSource } from '../api/connection.js';
 import { webSocketTransport } from './ws-transport.js';
 
 export interface ServeOptions {
@@ -16,6 +17,8 @@ export interface ServeOptions {
   /** The built renderer (dist/renderer). */
   rendererDir: string;
   handlers: ApiHandlers;
+  /** The back end's own notices (runs), pushed to every connected page. */
+  events?: EventSource;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
   log?: (message: string) => void;
@@ -101,7 +104,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveConnection(webSocketTransport(ws), options.handlers, { log });
+      serveConnection(webSocketTransport(ws), options.handlers, { log, events: options.events });
     });
   });
 

@@ -8,6 +8,9 @@ import type { LoadedTrace } from '../trace/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { ServiceError } from '../api/errors.js';
 import type { ApiHandlers } from '../api/handlers.js';
+import { EventHub } from './events.js';
+import { createExperimentService } from './experiment.js';
+import type { RunManager } from './runs/manager.js';
 import { buildOverview } from './overview.js';
 import { findAssetsDir, listSamples, sampleSha256 } from './samples.js';
 import { UploadStore } from './uploads.js';
@@ -22,8 +25,17 @@ export interface HostOptions {
   maxTraces?: number;
   /** Runtime versions to report besides Node's (Electron adds its own). */
   versions?: Record<string, string>;
-  /** The active TensorFlow.js backend, once the model code has chosen one. */
+  /** The active TensorFlow.js backend, once the model code has chosen one (default: the last training's). */
   tfjsBackend?: () => string | null;
+  /**
+   * Where experiment runs are kept (config, status, curves, results), so
+   * they survive a restart; null or absent: this back end runs no experiments.
+   */
+  runsDir?: string | null;
+  /** Where the back end logs what goes wrong in the background (a run that fails). */
+  log?: (message: string) => void;
+  /** How often a run sends progress and training batches (defaults suit a UI; tests ask for more). */
+  runEventIntervalsMs?: { progress?: number; train?: number };
 }
 
 interface OpenTrace {
@@ -33,8 +45,14 @@ interface OpenTrace {
 
 export interface MirageService {
   handlers: ApiHandlers;
+  /** What the back end pushes on its own (run status, progress, training curves): each connection subscribes. */
+  events: EventHub;
+  /** The experiment runner, when this back end keeps runs. */
+  runs: RunManager | null;
   /** Traces held now (for tests and diagnostics). */
   readonly openTraces: number;
+  /** Stops a running experiment as an interruption (it can be resumed after the restart). */
+  shutdown(): Promise<void>;
 }
 
 /** The one implementation of the service API, whatever transport carries it. */
@@ -44,6 +62,16 @@ export function createMirageService(options: HostOptions): MirageService {
   const traces = new Map<string, OpenTrace>();
   const uploads = new UploadStore();
   let traceCounter = 0;
+  const events = new EventHub();
+  const experiments = createExperimentService({
+    runsDir: options.runsDir ?? null,
+    canReadPaths: options.canReadPaths,
+    assetsDir,
+    events,
+    openedPaths: () => [...traces.values()].flatMap((t) => (t.summary.path ? [t.summary.path] : [])),
+    log: options.log,
+    eventIntervalsMs: options.runEventIntervalsMs,
+  });
 
   /** A trace that is a bundled sample (uploaded, or opened by path) gets the sample's cluster size. */
   const knownCapacity = (sha256: string): number | undefined =>
@@ -85,7 +113,7 @@ export function createMirageService(options: HostOptions): MirageService {
       versions: { node: process.versions.node, v8: process.versions.v8, ...options.versions },
       platform: process.platform,
       arch: process.arch,
-      tfjsBackend: options.tfjsBackend?.() ?? null,
+      tfjsBackend: options.tfjsBackend?.() ?? experiments.runs?.backend ?? null,
       canReadPaths: options.canReadPaths,
     }),
 
@@ -104,6 +132,8 @@ export function createMirageService(options: HostOptions): MirageService {
         // Uploads are parsed in one go (the text is already in memory; 25k rows take ~0.1 s).
         const loaded = parseTraceText(text, fileName, { format: formatOption });
         onProgress({ stage: 'load', done: text.length, total: text.length, unit: 'chars' });
+        // Kept beside the runs, so an experiment can name it (a page cannot hand the back end a path).
+        if (loaded.jobs.length > 0) await experiments.keepUpload(fileName, loaded.sha256, text);
         return keep(loaded, 'upload', fileName, capacityNodes, Date.now() - startedMs);
       }
       let path: string;
@@ -129,12 +159,19 @@ export function createMirageService(options: HostOptions): MirageService {
     'trace.jobs': ({ traceId }) => toColumns(traceId, getTrace(traceId).jobs),
 
     'trace.close': ({ traceId }) => ({ closed: traces.delete(traceId) }),
+
+    ...experiments.handlers,
   };
 
   return {
     handlers,
+    events,
+    runs: experiments.runs,
     get openTraces() {
       return traces.size;
+    },
+    shutdown: async () => {
+      await experiments.runs?.shutdown();
     },
   };
 }

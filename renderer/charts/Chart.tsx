@@ -9,6 +9,8 @@ interface ChartProps {
   /** Accessible description of what the chart shows. */
   label: string;
   testId?: string;
+  /** A click on a data point (series name and the point's index in that series). */
+  onClick?: (point: { seriesName: string; dataIndex: number }) => void;
 }
 
 /** Points and sum of the first series: exposed as data attributes for tests and for screen readers' summaries. */
@@ -21,9 +23,11 @@ function firstSeriesStats(option: EChartsOption): { points: number; sum: number 
 }
 
 /** One ECharts instance bound to a div: resized with its box, disposed with the component. */
-export function Chart({ option, group, label, testId }: ChartProps) {
+export function Chart({ option, group, label, testId, onClick }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   const chartRef = useRef<echarts.ECharts | null>(null);
+  const clickRef = useRef(onClick);
+  clickRef.current = onClick;
 
   useEffect(() => {
     const el = ref.current!;
@@ -33,6 +37,10 @@ export function Chart({ option, group, label, testId }: ChartProps) {
       chart.group = group;
       echarts.connect(group);
     }
+    chart.on('click', (params) => {
+      const p = params as { seriesName?: string; dataIndex?: number };
+      if (p.seriesName !== undefined && p.dataIndex !== undefined) clickRef.current?.({ seriesName: p.seriesName, dataIndex: p.dataIndex });
+    });
     const observer = new ResizeObserver(() => chart.resize());
     observer.observe(el);
     return () => {
@@ -47,5 +55,6 @@ export function Chart({ option, group, label, testId }: ChartProps) {
   }, [option]);
 
   const { points, sum } = firstSeriesStats(option);
-  return <div ref={ref} className="chart-canvas" role="img" aria-label={label} data-testid={testId} data-points={points} data-sum={sum} />;
+  const names = (Array.isArray(option.series) ? option.series : option.series ? [option.series] : []).map((s) => (s as { name?: string }).name ?? '');
+  return <div ref={ref} className="chart-canvas" role="img" aria-label={label} data-testid={testId} data-points={points} data-sum={sum} data-series={names.join('|')} />;
 }

@@ -1,7 +1,9 @@
 import { useConnectionStore } from '../stores/connection.js';
 import { useTasksStore } from '../stores/tasks.js';
 import { useTraceStore } from '../stores/trace.js';
-import { formatAmount } from '../lib/format.js';
+import { formatAmount, formatDuration } from '../lib/format.js';
+import { useRunsStore } from '../stores/runs.js';
+import { useUiStore } from '../stores/ui.js';
 
 function ConnectionState() {
   const status = useConnectionStore((s) => s.status);
@@ -61,12 +63,36 @@ function RunningTask() {
   );
 }
 
+/** The experiment running in the back end, whichever page is shown: click to watch it. */
+function RunningExperiment() {
+  const run = useRunsStore((s) => s.runs.find((r) => r.state === 'running'));
+  if (!run) return null;
+  const stage = run.stages.find((s) => s.state === 'running');
+  const p = stage?.progress;
+  const share = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
+  const watch = () => {
+    void useRunsStore.getState().open(run.id);
+    useUiStore.getState().navigate('run');
+  };
+  return (
+    <button type="button" className="status-run" onClick={watch} title="Watch the running experiment" data-testid="status-run">
+      <span className="dot live" />
+      {run.name}: {stage?.name ?? 'starting'}{' '}
+      <span className="mini-progress">
+        <div style={{ width: `${Math.round((share ?? 0) * 100)}%` }} />
+      </span>
+      {p?.etaSec != null ? ` ${formatDuration(p.etaSec)} left` : ''}
+    </button>
+  );
+}
+
 export function StatusBar() {
   const summary = useTraceStore((s) => s.summary);
   return (
     <footer className="statusbar">
       <ConnectionState />
       <RunningTask />
+      <RunningExperiment />
       <span className="grow" />
       {summary && (
         <span title={`sha256 ${summary.sha256}`}>

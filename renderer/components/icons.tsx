@@ -62,6 +62,57 @@ export const DatabaseIcon = () => (
   </Icon>
 );
 
+export const PlayIcon = () => (
+  <Icon>
+    <path d="M7 4.5v15l12-7.5z" />
+  </Icon>
+);
+export const StopIcon = () => (
+  <Icon>
+    <rect x="6" y="6" width="12" height="12" rx="1.5" />
+  </Icon>
+);
+export const SaveIcon = () => (
+  <Icon>
+    <path d="M5 4h11l3 3v13H5z" />
+    <path d="M8 4v5h7V4M8 20v-6h8v6" />
+  </Icon>
+);
+export const FlaskIcon = () => (
+  <Icon>
+    <path d="M9.5 3.5h5M10.5 3.5v6L5 19a1.2 1.2 0 0 0 1 1.5h12a1.2 1.2 0 0 0 1-1.5l-5.5-9.5v-6" />
+    <path d="M7.5 15h9" />
+  </Icon>
+);
+export const ListIcon = () => (
+  <Icon>
+    <path d="M9 6.5h11M9 12h11M9 17.5h11" />
+    <circle cx="4.8" cy="6.5" r="1" />
+    <circle cx="4.8" cy="12" r="1" />
+    <circle cx="4.8" cy="17.5" r="1" />
+  </Icon>
+);
+export const PulseIcon = () => (
+  <Icon>
+    <path d="M3 12h4l2.5-6 5 12 2.5-6h4" />
+  </Icon>
+);
+export const CompareIcon = () => (
+  <Icon>
+    <path d="M4 19.5V10M9.3 19.5V5M14.7 19.5v-7M20 19.5V8" />
+  </Icon>
+);
+export const TrashIcon = () => (
+  <Icon>
+    <path d="M4.5 7h15M9.5 7V4.5h5V7M6.5 7l1 13h9l1-13" />
+  </Icon>
+);
+export const RefreshIcon = () => (
+  <Icon>
+    <path d="M19.5 12a7.5 7.5 0 1 1-2.2-5.3M19.5 4.5v4h-4" />
+  </Icon>
+);
+
 /** The app's mark: a chain of two jobs with a seamless hand-over. */
 export function LogoMark() {
   return (

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../../core/api/client.js';
-import type { BackendStatus, RecentEntry, SaveRequest } from '../../core/api/shell.js';
-import { RECENT_MAX, RecentEntrySchema } from '../../core/api/shell.js';
+import type { BackendStatus, OpenedText, OpenTextRequest, RecentEntry, SaveRequest } from '../../core/api/shell.js';
+import { OPEN_TEXT_MAX_BYTES, RECENT_MAX, RecentEntrySchema } from '../../core/api/shell.js';
 import type { Transport } from '../../core/api/transport.js';
 import type { AppHost, PickedTrace } from './types.js';
 
@@ -95,7 +95,11 @@ export function createBrowserHost(): AppHost {
     },
 
     async saveText(request: SaveRequest) {
-      const url = URL.createObjectURL(new Blob([request.text], { type: 'text/plain;charset=utf-8' }));
+      const blob =
+        request.encoding === 'base64'
+          ? new Blob([Uint8Array.from(atob(request.text), (c) => c.charCodeAt(0))], { type: 'application/octet-stream' })
+          : new Blob([request.text], { type: 'text/plain;charset=utf-8' });
+      const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
       a.download = request.suggestedName;
@@ -104,6 +108,28 @@ export function createBrowserHost(): AppHost {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       return request.suggestedName;
+    },
+
+    openText(request: OpenTextRequest) {
+      return new Promise<OpenedText | null>((resolve, reject) => {
+        const input = document.createElement('input');
+        input.type = 'file';
+        input.accept = request.filters.flatMap((f) => f.extensions.map((e) => `.${e}`)).join(',');
+        input.style.display = 'none';
+        input.addEventListener('change', () => {
+          const file = input.files?.[0];
+          input.remove();
+          if (!file) return resolve(null);
+          if (file.size > OPEN_TEXT_MAX_BYTES) return reject(new Error(`${file.name} is too large (at most ${OPEN_TEXT_MAX_BYTES >> 20} MiB)`));
+          file.text().then((text) => resolve({ name: file.name, text }), reject);
+        });
+        input.addEventListener('cancel', () => {
+          input.remove();
+          resolve(null);
+        });
+        document.body.appendChild(input);
+        input.click();
+      });
     },
 
     // A browser cannot reopen an uploaded file by itself: only samples are remembered.

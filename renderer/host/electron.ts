@@ -52,6 +52,7 @@ export function createElectronHost(bridge: MirageBridge): AppHost {
       return path ? { kind: 'path', path, name: baseName(path) } : { kind: 'file', file, name: file.name };
     },
     saveText: (request) => bridge.saveText(request),
+    openText: (request) => bridge.openText(request),
     recentList: () => bridge.recentList(),
     recentAdd: (entry) => bridge.recentAdd(entry),
     onMenuCommand: (listener) => bridge.onMenuCommand(listener),

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../../core/api/client.js';
-import type { BackendStatus, MenuCommand, RecentEntry, SaveRequest } from '../../core/api/shell.js';
+import type { BackendStatus, MenuCommand, OpenedText, OpenTextRequest, RecentEntry, SaveRequest } from '../../core/api/shell.js';
 
 /** A trace the user picked: a path the back end may read (desktop) or a File to upload (browser). */
 export type PickedTrace = { kind: 'path'; path: string; name: string } | { kind: 'file'; file: File; name: string };
@@ -18,8 +18,10 @@ export interface AppHost {
   pickTraceFile(): Promise<PickedTrace | null>;
   /** What a file dropped on the window becomes. */
   pickedFromDrop(file: File): PickedTrace;
-  /** Saves text: native save dialog (desktop) or a download (browser). Resolves to where, or null if cancelled. */
+  /** Saves text (or base64 binary): native save dialog (desktop) or a download (browser). Resolves to where, or null if cancelled. */
   saveText(request: SaveRequest): Promise<string | null>;
+  /** Lets the user pick a small text file (an experiment config) and reads it. */
+  openText(request: OpenTextRequest): Promise<OpenedText | null>;
   recentList(): Promise<RecentEntry[]>;
   recentAdd(entry: RecentEntry): Promise<RecentEntry[]>;
   /** Commands from the application menu (desktop); the browser has none. */

@@ -81,6 +81,7 @@ const fakeHost: AppHost = {
   pickTraceFile: async () => null,
   pickedFromDrop: (file) => ({ kind: 'file', file, name: file.name }),
   saveText: async () => null,
+  openText: async () => null,
   recentList: async () => recent,
   recentAdd: async (entry) => (recent = [entry, ...recent]),
   onMenuCommand: () => () => {},

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 
-/** Pages of the workbench. Part 2 adds experiments, training and compare. */
-export type Page = 'start' | 'overview' | 'jobs' | 'rejected';
+/** Pages of the workbench: the trace explorer, then experiments (configure, runs, one run live, compare). */
+export type Page = 'start' | 'overview' | 'jobs' | 'rejected' | 'experiment' | 'runs' | 'run' | 'compare';
+export const PAGES: readonly Page[] = ['start', 'overview', 'jobs', 'rejected', 'experiment', 'runs', 'run', 'compare'];
 
 interface UiState {
   page: Page;

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { TrainEventSchema } from '../train/events.js';
+import { TimeSeriesSchema } from './trace.js';
+
+/**
+ * Schemas of the experiment part of the API: configure a `mirage run`
+ * experiment (the config schema itself is core/pipeline/config.ts), run it in
+ * the back end, watch it, keep it on disk, compare runs, export.
+ */
+
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a run id');
+
+/** `interrupted`: the process running it went away (app closed, crash); it can be resumed. */
+export const RunStateSchema = z.enum(['running', 'done', 'failed', 'cancelled', 'interrupted']);
+export type RunState = z.infer<typeof RunStateSchema>;
+
+export const StageStateSchema = z.enum(['pending', 'running', 'done', 'reused', 'failed', 'cancelled']);
+export type StageState = z.infer<typeof StageStateSchema>;
+
+/** Progress of the running stage, with its rate and the time left. */
+export const StageProgressSchema = z.object({
+  done: z.number(),
+  total: z.number(),
+  unit: z.string(),
+  ratePerSec: z.number(),
+  /** null while it cannot be estimated. */
+  etaSec: z.number().nullable(),
+});
+export type StageProgress = z.infer<typeof StageProgressSchema>;
+
+export const RunStageSchema = z.object({
+  name: z.string(),
+  state: StageStateSchema,
+  seconds: z.number().nullable(),
+  progress: StageProgressSchema.nullable(),
+});
+export type RunStage = z.infer<typeof RunStageSchema>;
+
+/** The headline numbers of one policy of a finished run (the rest is in compare.data). */
+export const PolicyHeadlineSchema = z.object({
+  policy: z.string(),
+  n: z.number().int(),
+  meanAbsRewardHours: z.number(),
+  meanInterruptionHours: z.number(),
+  meanOverlapHours: z.number(),
+  zeroInterruptionShare: z.number(),
+});
+export type PolicyHeadline = z.infer<typeof PolicyHeadlineSchema>;
+
+export const TrainingHeadlineSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  bestValLoss: z.number().nullable(),
+  samplesPerSec: z.number().nullable(),
+  etaSec: z.number().nullable(),
+});
+export type TrainingHeadline = z.infer<typeof TrainingHeadlineSchema>;
+
+export const RunInfoSchema = z.object({
+  id: RunIdSchema,
+  /** The config's name. */
+  name: z.string(),
+  /** 'app': started here; 'cli': a `mirage run` output folder found in the runs folder (read-only). */
+  origin: z.enum(['app', 'cli']),
+  createdMs: z.number(),
+  updatedMs: z.number(),
+  finishedMs: z.number().nullable(),
+  state: RunStateSchema,
+  error: z.string().nullable(),
+  stages: z.array(RunStageSchema),
+  traceName: z.string(),
+  /** The TensorFlow.js backend that trained the model. */
+  backend: z.string().nullable(),
+  training: TrainingHeadlineSchema.nullable(),
+  /** Per policy, once validated. */
+  metrics: z.array(PolicyHeadlineSchema).nullable(),
+  /** Interrupted, cancelled or failed runs of the app continue where they stopped. */
+  resumable: z.boolean(),
+});
+export type RunInfo = z.infer<typeof RunInfoSchema>;
+
+export const RunDetailSchema = z.object({
+  info: RunInfoSchema,
+  /** The run's config.json, as `mirage run --config` reads it. */
+  config: z.record(z.string(), z.unknown()),
+  /** Every training event so far (steps included), oldest first. */
+  trainEvents: z.array(TrainEventSchema),
+  /** Its charts/*.svg (the CLI report's charts), once validated. */
+  charts: z.array(z.string()),
+});
+export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+export const PresetSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** The preset's (partial) config as in assets/presets/NAME.json. */
+  config: z.record(z.string(), z.unknown()),
+});
+export type Preset = z.infer<typeof PresetSchema>;
+
+/** A trace an experiment may use: its value for the config's trace.path. */
+export const TraceChoiceSchema = z.object({
+  kind: z.enum(['sample', 'upload', 'path']),
+  label: z.string(),
+  path: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type TraceChoice = z.infer<typeof TraceChoiceSchema>;
+
+/** What the form shows about the config's trace: its time range and load, to place the windows on. */
+export const TraceRangeSchema = z.object({
+  fileName: z.string(),
+  sha256: z.string(),
+  jobCount: z.number().int().nonnegative(),
+  capacityNodes: z.number().int().positive(),
+  firstSubmitSec: z.number().nullable(),
+  lastSubmitSec: z.number().nullable(),
+  series: TimeSeriesSchema,
+});
+export type TraceRange = z.infer<typeof TraceRangeSchema>;
+
+const StatsSchema = z.object({
+  n: z.number().int(),
+  meanRewardHours: z.number(),
+  medianRewardHours: z.number(),
+  meanInterruptionHours: z.number(),
+  meanOverlapHours: z.number(),
+  meanAbsRewardHours: z.number(),
+  zeroInterruptionShare: z.number(),
+  within1hShare: z.number(),
+  maxInterruptionHours: z.number(),
+  maxOverlapHours: z.number(),
+});
+
+/** One policy's row of a comparison (core/validate's PolicySummary on the wire). */
+export const ComparePolicySchema = StatsSchema.extend({
+  policy: z.string(),
+  /** The run it comes from. */
+  runId: RunIdSchema,
+  /** Its name inside that run's rewards.csv. */
+  runPolicy: z.string(),
+  isBaseline: z.boolean(),
+  loadLevels: z.object({ low: StatsSchema.nullable(), medium: StatsSchema.nullable(), heavy: StatsSchema.nullable() }),
+});
+export type ComparePolicy = z.infer<typeof ComparePolicySchema>;
+
+export const CompareRecordSchema = z.object({
+  policy: z.string(),
+  index: z.number().int(),
+  sampleStartSec: z.number(),
+  submitSec: z.number(),
+  succStartSec: z.number(),
+  rewardSeconds: z.number(),
+});
+export type CompareRecord = z.infer<typeof CompareRecordSchema>;
+
+export const CompareDataSchema = z.object({
+  runs: z.array(z.object({ id: RunIdSchema, name: z.string(), modelPolicy: z.string() })),
+  policies: z.array(ComparePolicySchema),
+  loadLevelCounts: z.object({ low: z.number().int(), medium: z.number().int(), heavy: z.number().int() }),
+  records: z.array(CompareRecordSchema),
+  /** Things the reader must know (runs validated on different samples...). */
+  notes: z.array(z.string()),
+});
+export type CompareData = z.infer<typeof CompareDataSchema>;
+
+/** One validation sample replayed: the chain's jobs and the queue around them. */
+export const SampleTimelineSchema = z.object({
+  runId: RunIdSchema,
+  policy: z.string(),
+  index: z.number().int(),
+  sampleStartSec: z.number(),
+  predSubmitSec: z.number(),
+  predStartSec: z.number(),
+  predEndSec: z.number(),
+  succSubmitSec: z.number(),
+  succStartSec: z.number(),
+  rewardSeconds: z.number(),
+  /** The replay reproduced the successor start recorded in rewards.csv. */
+  matchesRecord: z.boolean(),
+  /** Pending jobs (the successor included once submitted), one point every stepSec from startSec. */
+  queue: z.object({ startSec: z.number(), stepSec: z.number().positive(), pending: z.array(z.number()) }),
+});
+export type SampleTimeline = z.infer<typeof SampleTimelineSchema>;
+
+/** Files a run can export; `chart` names one of its charts/*.svg. */
+export const ExportKindSchema = z.enum(['reward.log', 'rewards.csv', 'summary.json', 'report.md', 'report.html', 'config.json', 'chart']);
+export type ExportKind = z.infer<typeof ExportKindSchema>;
+
+export const ChartFileSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}\.svg$/, 'a chart file name (name.svg)');
+
+export const ExportFileSchema = z.object({ fileName: z.string(), mediaType: z.string(), text: z.string() });
+export type ExportFile = z.infer<typeof ExportFileSchema>;
+
+/** Events a run pushes to every connected UI. */
+export const RunProgressEventSchema = z.object({ runId: RunIdSchema, stage: z.string(), progress: StageProgressSchema });
+export const RunTrainEventSchema = z.object({ runId: RunIdSchema, events: z.array(TrainEventSchema) });

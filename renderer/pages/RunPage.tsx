@@ -1,0 +1,264 @@
+import type { ReactNode } from 'react';
+import { useState } from 'react';
+import type { RunInfo } from '../../core/api/experiment.js';
+import { policyColors } from '../../core/charts/palette.js';
+import { CompareIcon, FlaskIcon, PlayIcon, StopIcon } from '../components/icons.js';
+import { LossChart, resetZoom } from '../components/LossChart.js';
+import { StageList } from '../components/StageList.js';
+import { formatClock, formatDuration, formatInt, formatNumber, formatPercent } from '../lib/format.js';
+import { useCompareStore } from '../stores/compare.js';
+import { useExperimentStore } from '../stores/experiment.js';
+import { useRunsStore } from '../stores/runs.js';
+import { useThemeStore } from '../stores/theme.js';
+import { useUiStore } from '../stores/ui.js';
+
+export const RUN_STATE_LABELS: Record<RunInfo['state'], string> = {
+  running: 'running',
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted',
+};
+
+export function RunStateBadge({ state }: { state: RunInfo['state'] }) {
+  return (
+    <span className={`run-state ${state}`} data-testid="run-state" data-state={state}>
+      {state === 'running' && <span className="pulse" aria-hidden="true" />}
+      {RUN_STATE_LABELS[state]}
+    </span>
+  );
+}
+
+function Kpi({ label, value, note, testId }: { label: string; value: ReactNode; note?: ReactNode; testId?: string }) {
+  return (
+    <div className="panel kpi" data-testid={testId}>
+      <div className="label">{label}</div>
+      <div className="value">{value}</div>
+      <div className="note">{note ?? '\u00a0'}</div>
+    </div>
+  );
+}
+
+/** The policies of a finished run, the model first: mean |reward| and the rest, as the summary table has them. */
+export function HeadlineTable({ run }: { run: RunInfo }) {
+  if (!run.metrics) return null;
+  const colors = policyColors(run.metrics.map((m) => m.policy));
+  return (
+    <table className="plain-table" data-testid="headline-table">
+      <thead>
+        <tr>
+          <th>policy</th>
+          <th className="num">samples</th>
+          <th className="num">mean |reward|</th>
+          <th className="num">mean interruption</th>
+          <th className="num">mean overlap</th>
+          <th className="num">zero interruption</th>
+        </tr>
+      </thead>
+      <tbody>
+        {run.metrics.map((m, i) => (
+          <tr key={m.policy}>
+            <td>
+              <span className="swatch" style={{ background: colors[i] }} /> {m.policy}
+            </td>
+            <td className="num">{m.n}</td>
+            <td className="num">{formatNumber(m.meanAbsRewardHours, 3)} h</td>
+            <td className="num">{formatNumber(m.meanInterruptionHours, 3)} h</td>
+            <td className="num">{formatNumber(m.meanOverlapHours, 3)} h</td>
+            <td className="num">{formatPercent(m.zeroInterruptionShare)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function RunPage() {
+  const currentId = useRunsStore((s) => s.currentId);
+  const run = useRunsStore((s) => s.runs.find((r) => r.id === s.currentId));
+  const current = useRunsStore((s) => s.current);
+  const curves = useRunsStore((s) => s.curves);
+  const actionError = useRunsStore((s) => s.actionError);
+  const theme = useThemeStore((s) => s.chart);
+  const navigate = useUiStore((s) => s.navigate);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [logScale, setLogScale] = useState(false);
+
+  if (!currentId || !run) {
+    return (
+      <div className="page" data-testid="run-page">
+        <div className="panel empty-state">
+          <h2>No run open</h2>
+          <p>Start one from the Experiment page, or open one from the list of runs.</p>
+          <div className="row">
+            <button type="button" className="btn primary" onClick={() => navigate('experiment')}>
+              <FlaskIcon /> New experiment
+            </button>
+            <button type="button" className="btn" onClick={() => navigate('runs')}>
+              All runs
+            </button>
+          </div>
+        </div>
+      </div>
+    );
+  }
+
+  const { cancel, resume, dismissError } = useRunsStore.getState();
+  const training = run.training;
+  const backend = curves.backend ?? run.backend;
+  const samplesPerSec = curves.samplesPerSec ?? training?.samplesPerSec ?? null;
+  const epoch = curves.epoch || training?.epoch || 0;
+  const epochs = curves.epochs || training?.epochs || 0;
+  const trainingStage = run.stages.find((s) => s.name === 'training');
+  const eta = trainingStage?.state === 'running' ? (trainingStage.progress?.etaSec ?? curves.etaSec) : null;
+  const compare = () => {
+    useCompareStore.getState().setSelected([run.id]);
+    navigate('compare');
+  };
+  const editCopy = () => {
+    if (current) useExperimentStore.getState().replace(structuredClone(current.config), `run ${run.id}`);
+    navigate('experiment');
+  };
+
+  return (
+    <div className="page" data-testid="run-page" data-run-id={run.id}>
+      <div className="page-head">
+        <div className="titles">
+          <h1 style={{ display: 'flex', alignItems: 'center', gap: 10 }}>
+            {run.name} <RunStateBadge state={run.state} />
+          </h1>
+          <div className="sub">
+            <span className="mono">{run.id}</span> · {run.traceName} · started {formatClock(run.createdMs / 1000)} UTC
+            {run.finishedMs && run.state !== 'running' ? ` · took ${formatDuration((run.finishedMs - run.createdMs) / 1000)}` : ''}
+            {run.origin === 'cli' ? ' · a `mirage run` folder' : ''}
+          </div>
+        </div>
+        {run.state === 'running' && (
+          <button type="button" className="btn" onClick={() => void cancel(run.id)} data-testid="cancel-run">
+            <StopIcon /> Cancel run
+          </button>
+        )}
+        {run.resumable && (
+          <button type="button" className="btn primary" onClick={() => void resume(run.id)} data-testid="resume-run">
+            <PlayIcon /> Resume
+          </button>
+        )}
+        <button type="button" className="btn" onClick={editCopy} disabled={!current} title="A new experiment from this run's config">
+          <FlaskIcon /> Edit a copy
+        </button>
+        <button type="button" className={run.state === 'done' ? 'btn primary' : 'btn'} onClick={compare} disabled={run.state !== 'done'} data-testid="open-compare">
+          <CompareIcon /> Compare
+        </button>
+      </div>
+
+      {actionError && (
+        <div className="notice error" role="alert">
+          <div className="grow">{actionError}</div>
+          <div className="actions">
+            <button type="button" className="btn small" onClick={dismissError}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      )}
+      {run.state === 'failed' && (
+        <div className="notice error" role="alert" data-testid="run-error">
+          <div className="grow">
+            <strong>The run failed.</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{run.error}</span>
+          </div>
+        </div>
+      )}
+      {(run.state === 'interrupted' || run.state === 'cancelled') && (
+        <div className="notice info" role="status" data-testid="run-stopped">
+          <div className="grow">
+            {run.state === 'interrupted' ? 'The app closed (or the back end stopped) while this run was running.' : 'This run was cancelled.'} Resume continues it: finished stages are reused
+            and training goes on from its last checkpoint.
+          </div>
+        </div>
+      )}
+
+      <div className="kpis">
+        <Kpi label="Epoch" value={epochs ? `${epoch} / ${epochs}` : '–'} note={
+            curves.earlyStop
+              ? `stopped early, best epoch ${curves.earlyStop.bestEpoch}`
+              : curves.phase && curves.phase !== 'main'
+                ? `phase ${curves.phase}`
+                : training?.bestValLoss != null
+                  ? `best val loss ${formatNumber(training.bestValLoss, 4)}`
+                  : undefined
+          } testId="kpi-epoch" />
+        <Kpi label="Throughput" value={samplesPerSec !== null ? `${formatInt(samplesPerSec)} /s` : '–'} note="samples per second" testId="kpi-throughput" />
+        <Kpi
+          label="Training ETA"
+          value={eta !== null && eta !== undefined ? formatDuration(eta) : trainingStage?.state === 'done' || trainingStage?.state === 'reused' ? 'done' : '–'}
+          note={
+            trainingStage?.state === 'done' && trainingStage.seconds !== null
+              ? `trained in ${formatDuration(trainingStage.seconds)}`
+              : trainingStage?.state === 'reused'
+                ? 'reused from an earlier run'
+                : trainingStage?.state
+          }
+        />
+        <Kpi label="TensorFlow.js" value={<span data-testid="tfjs-backend">{backend ? backend.split(' ')[0] : '–'}</span>} note={backend ?? 'chosen when training starts'} />
+        <Kpi label="Model" value={curves.modelKind ?? (current?.config.training as { model?: string } | undefined)?.model ?? '–'} note={curves.parameters !== null ? `${formatInt(curves.parameters)} parameters` : undefined} />
+        <Kpi
+          label="Model mean |reward|"
+          value={run.metrics ? `${formatNumber(run.metrics[0].meanAbsRewardHours, 2)} h` : '–'}
+          note={run.metrics ? `reactive ${formatNumber(run.metrics.find((m) => m.policy === 'reactive')?.meanAbsRewardHours ?? Number.NaN, 2)} h` : 'after validation'}
+          testId="kpi-reward"
+        />
+      </div>
+
+      <div className="run-grid">
+        <section className="panel" aria-label="Stages">
+          <div className="panel-head">
+            <h2>Stages</h2>
+            <span className="hint">reused when their inputs did not change, as in mirage run</span>
+          </div>
+          <div className="panel-body">
+            <StageList run={run} onCancel={() => void cancel(run.id)} />
+          </div>
+        </section>
+        <section className="panel chart-panel" aria-label="Training curves" data-testid="loss-panel">
+          <div className="panel-head">
+            <h2>Training curves</h2>
+            <span className="hint">live · zoom with the wheel</span>
+            <span className="right loss-controls">
+              <label title="Exponential moving average of the step losses (TensorBoard's)">
+                smoothing
+                <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
+                <span className="mono">{smoothing.toFixed(2)}</span>
+              </label>
+              <label>
+                <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} data-testid="log-scale" /> log scale
+              </label>
+              <button type="button" className="btn small ghost" onClick={() => resetZoom('loss-chart')}>
+                Reset zoom
+              </button>
+            </span>
+          </div>
+          <div style={{ padding: '0 4px 4px' }}>
+            <LossChart curves={curves} view={{ smoothing, logScale }} theme={theme} testId="loss-chart" />
+          </div>
+        </section>
+      </div>
+
+      {run.metrics && (
+        <section className="panel" aria-label="Results" data-testid="run-results">
+          <div className="panel-head">
+            <h2>Results</h2>
+            <span className="hint">validation against the baselines · reward = successor start − predecessor end</span>
+            <span className="right">
+              <button type="button" className="btn small" onClick={compare}>
+                Charts and samples
+              </button>
+            </span>
+          </div>
+          <div className="panel-body" style={{ paddingTop: 6 }}>
+            <HeadlineTable run={run} />
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}
