@@ -1,5 +1,13 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import { registerChainCommands } from './chain.js';
+import { registerDatasetCommands } from './dataset.js';
+import { registerServeCommands } from './serve.js';
+import { registerSlurmCommands } from './slurm.js';
+import { registerTraceCommands } from './trace.js';
+import { registerRunCommands } from './run.js';
+import { registerTrainCommands } from './train.js';
+import { registerValidateCommands } from './validate.js';
 
 /** Builds the `mirage` command line; each capability registers its own sub-commands. */
 export function buildProgram(): Command {
@@ -11,6 +19,14 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerServeCommands(program);
+  registerTraceCommands(program);
+  registerSlurmCommands(program);
+  registerTrainCommands(program);
+  registerValidateCommands(program);
+  registerRunCommands(program);
+  registerDatasetCommands(program);
+  registerChainCommands(program);
   return program;
 }
 

@@ -1,0 +1,227 @@
+/**
+ * Model benchmarks: training throughput (samples/s, batch 64) and inference
+ * latency (ms per call at batch 1 and 64) per back end and model, then the
+ * default model's full training on the LS6 training set (684 samples x 7
+ * probes, decision features), with its held-out MAE.
+ *
+ * Runs inside `npm run bench`, or alone on any machine:
+ *   node dist/core/bench/model.js [--backend wasm,cpu,node,node-gpu,webgpu] [--no-ls6] [--compare]
+ * --compare also trains the reference transformer (--preset paper) for the
+ * same wall time as the default model and prints both MAEs.
+ * MIRAGE_BENCH_QUICK=1 skips the LS6 training.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../model/backend.js';
+import { initBackend, parseBackendChoice } from '../model/backend.js';
+import { INFERENCE } from '../model/layers.js';
+import type { Network } from '../model/networks.js';
+import { buildNetwork } from '../model/networks.js';
+import type { NetworkSpec } from '../model/spec.js';
+import { paperTransformer } from '../model/spec.js';
+import { createRng } from '../model/rng.js';
+import { isWasmMatMulPatched, patchWasmMatMul, unpatchWasmMatMul, VERIFIED_WASM_VERSION } from '../model/wasm-matmul.js';
+import { Adam, DEFAULT_ADAM } from '../train/adam.js';
+import { defaultNetwork, resolveTrainConfig } from '../train/config.js';
+import { loadTrainingData } from '../train/dataset-data.js';
+import { lossTensor } from '../train/supervised.js';
+import { trainModel } from '../train/train.js';
+
+const SEQ = 144;
+const FEATURES = 42;
+
+interface ModelCase {
+  name: string;
+  spec: NetworkSpec;
+  /** Too slow for plain JavaScript kernels to be worth timing. */
+  skipOnCpu?: boolean;
+}
+
+function cases(): ModelCase[] {
+  const def = defaultNetwork(SEQ, FEATURES);
+  return [
+    { name: 'default (12x12 patches, d64, 2 layers)', spec: def },
+    { name: 'transformer, 144 tokens, d64', spec: { ...paperTransformer(SEQ, FEATURES), dModel: 64, heads: 4, ffDim: 128 }, skipOnCpu: true },
+    { name: 'transformer, paper (d512, 144 tokens)', spec: paperTransformer(SEQ, FEATURES), skipOnCpu: true },
+    {
+      name: 'moe, 10 default experts (inference)',
+      spec: { type: 'moe', seqLen: SEQ, inFeatures: FEATURES, experts: Array.from({ length: 10 }, () => def), gateHidden: 32 },
+    },
+  ];
+}
+
+function randomWindows(rows: number, seed: number): Float32Array {
+  const rng = createRng(seed, 'bench');
+  const out = new Float32Array(rows * SEQ * FEATURES);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** Runs `fn` at least `minRuns` times and for at least `minMs`; returns the median ms per run. */
+function timeIt(fn: () => void, minRuns: number, minMs: number): number {
+  fn(); // warm-up: kernel set-up, memory growth
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || (performance.now() - start < minMs && times.length < 200)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function trainStepMs(network: Network, batch: number): number {
+  const adam = new Adam(network.params.trainable(), DEFAULT_ADAM);
+  const x = tf.tensor3d(randomWindows(batch, 1), [batch, SEQ, FEATURES]);
+  const y = tf.randomNormal([batch], 0, 1, 'float32', 2) as tf.Tensor1D;
+  try {
+    return timeIt(() => void adam.minimize(() => lossTensor('mse', network.apply(x, { training: true, dropoutSeed: 1 }) as tf.Tensor1D, y, 1), 1e-4), 2, 3000);
+  } finally {
+    adam.dispose();
+    x.dispose();
+    y.dispose();
+  }
+}
+
+function inferenceMs(network: Network, batch: number): number {
+  const x = tf.tensor3d(randomWindows(batch, 3), [batch, SEQ, FEATURES]);
+  try {
+    return timeIt(() => void tf.tidy(() => network.apply(x, INFERENCE).dataSync()), 3, 1500);
+  } finally {
+    x.dispose();
+  }
+}
+
+export async function runThroughputBench(backends: BackendChoice[]): Promise<void> {
+  console.log('\n## models: training throughput (batch 64) and inference latency, per back end');
+  console.log('back end                                   model                                        params  train samples/s  infer ms b1  infer ms b64  ms/decision b64');
+  for (const choice of backends) {
+    let description: string;
+    try {
+      description = (await initBackend(choice)).description;
+    } catch (err) {
+      console.log(`${choice.padEnd(43)}(not available: ${(err as Error).message})`);
+      continue;
+    }
+    for (const c of cases()) {
+      if (choice === 'cpu' && c.skipOnCpu) continue;
+      const network = buildNetwork(c.spec, 0);
+      try {
+        const train = c.spec.type === 'moe' ? NaN : (64 / trainStepMs(network, 64)) * 1000;
+        const b1 = inferenceMs(network, 1);
+        const b64 = inferenceMs(network, 64);
+        printRow(description, c.name, network.params.count(), train, b1, b64);
+      } finally {
+        network.dispose();
+      }
+    }
+    if (choice === 'wasm' && isWasmMatMulPatched(tf)) await stockWasmRows();
+  }
+}
+
+function printRow(backend: string, model: string, params: number, trainPerSec: number, b1: number, b64: number): void {
+  console.log(
+    `${backend.slice(0, 42).padEnd(43)}${model.padEnd(45)}${String(params).padStart(8)}` +
+      `${(Number.isNaN(trainPerSec) ? '-' : trainPerSec.toFixed(1)).padStart(17)}${b1.toFixed(2).padStart(13)}${b64.toFixed(1).padStart(14)}${(b64 / 64).toFixed(3).padStart(17)}`,
+  );
+}
+
+/** The same small models on the stock wasm BatchMatMul, to show what the fast kernel buys. */
+async function stockWasmRows(): Promise<void> {
+  unpatchWasmMatMul(tf);
+  try {
+    for (const c of cases().slice(0, 2)) {
+      const network = buildNetwork(c.spec, 0);
+      try {
+        printRow('wasm, stock BatchMatMul', c.name, network.params.count(), (64 / trainStepMs(network, 64)) * 1000, inferenceMs(network, 1), inferenceMs(network, 64));
+      } finally {
+        network.dispose();
+      }
+    }
+  } finally {
+    patchWasmMatMul(tf, VERIFIED_WASM_VERSION);
+  }
+}
+
+/** The bundled trace, found from this module whether it runs from core/bench or dist/core/bench. */
+function bundledTrace(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'assets', 'traces', 'ls6-a100.log');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('bundled trace assets/traces/ls6-a100.log not found');
+}
+
+/**
+ * Generates the LS6 training set, trains the default model on it with its
+ * default settings, and (with `compare`) the reference transformer for the
+ * same wall time; prints time and validation MAE (last 20 % of the samples).
+ */
+export async function runLs6TrainingBench(backend: BackendChoice, compare: boolean): Promise<void> {
+  const { generateTraceDataset } = await import('../dataset/trace-dataset.js');
+  const { parseClock } = await import('../trace/clock.js');
+  const info = await initBackend(backend);
+  console.log(`\n## default model on the LS6 training set (684 samples x 7 probes, decision features; ${info.description})`);
+  const root = await mkdtemp(join(tmpdir(), 'mirage-bench-model-'));
+  try {
+    const dataDir = join(root, 'ls6');
+    const t0 = performance.now();
+    await generateTraceDataset(
+      {
+        tracePath: bundledTrace(),
+        schedule: { startSec: parseClock('2022-11-01T00:00:00'), samples: 684, intervalHours: 4, warmupDays: 2, workloadDays: 5, jobNodes: 1 },
+        policy: { kind: 'probes', probes: 7 },
+        featureMode: 'decision',
+      },
+      { outDir: dataDir },
+    );
+    const data = await loadTrainingData(dataDir);
+    console.log(`dataset: ${data.rewardsSeconds.length} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const shape = { seqLen: data.seqLen, inFeatures: data.featureCount };
+    const started = performance.now();
+    const result = await trainModel(data, { kind: 'default', outDir: join(root, 'default'), config: resolveTrainConfig('default', null, 0, shape) });
+    const seconds = (performance.now() - started) / 1000;
+    const m = result.manifest.metrics;
+    console.log('model                                   wall s  epochs  samples/s  validation MAE h  RMSE h');
+    const row = (name: string, wall: number, mm: Record<string, number>): void =>
+      console.log(`${name.padEnd(40)}${wall.toFixed(0).padStart(6)}${String(mm.epochs).padStart(8)}${mm.samplesPerSec.toFixed(0).padStart(11)}${mm.valMaeHours.toFixed(3).padStart(18)}${mm.valRmseHours.toFixed(3).padStart(8)}`);
+    row('default', seconds, m);
+    if (compare) {
+      const config = resolveTrainConfig('transformer', 'paper', 0, shape, { maxSeconds: m.trainSeconds, epochs: 1000 });
+      const startedRef = performance.now();
+      const ref = await trainModel(data, { kind: 'transformer', outDir: join(root, 'paper'), config });
+      row('reference transformer (--preset paper)', (performance.now() - startedRef) / 1000, ref.manifest.metrics);
+    }
+    console.log('target: the whole default training within 600 s on this machine; reference transformer: the paper\'s model, same wall time.');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** `--backend a,b` or `--backend=a,b`; undefined when absent. */
+function backendsArg(argv: string[]): BackendChoice[] | undefined {
+  const eq = argv.find((a) => a.startsWith('--backend='));
+  const at = argv.indexOf('--backend');
+  const value = eq ? eq.slice('--backend='.length) : at >= 0 ? argv[at + 1] : undefined;
+  return value === undefined ? undefined : value.split(',').map(parseBackendChoice);
+}
+
+export async function runModelBench(argv: string[] = []): Promise<void> {
+  const chosen = backendsArg(argv);
+  // Every back end this machine may have; the ones it lacks print why.
+  await runThroughputBench(chosen ?? ['node-gpu', 'node', 'wasm', 'cpu']);
+  if (!argv.includes('--no-ls6') && process.env.MIRAGE_BENCH_QUICK !== '1') {
+    const compare = argv.includes('--compare') || process.env.MIRAGE_BENCH_COMPARE === '1';
+    await runLs6TrainingBench(chosen?.length === 1 ? chosen[0] : 'auto', compare);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runModelBench(process.argv.slice(2));
+}

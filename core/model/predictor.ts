@@ -1,0 +1,93 @@
+/**
+ * The predictor API validation uses: load a saved model folder, feed raw
+ * feature windows, get rewards in hours (regressors) or action probabilities
+ * (policies). Normalisation is applied here, from the model's own statistics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from './backend.js';
+import { currentBackend, initBackend } from './backend.js';
+import { readManifest, readNetworkFiles } from './io.js';
+import { INFERENCE } from './layers.js';
+import type { FeatureMode, InputDescription, ModelKind, ModelManifest } from './manifest.js';
+import { assertInputCompatible } from './manifest.js';
+import type { Network, PolicyNetwork } from './networks.js';
+import { buildNetwork } from './networks.js';
+import { normalizeInto } from './normalize.js';
+
+export interface Predictor {
+  readonly kind: ModelKind;
+  readonly featureMode: FeatureMode;
+  readonly featureNames: readonly string[];
+  readonly seqLen: number;
+  readonly manifest: ModelManifest;
+  /**
+   * Predicted reward (successor start - predecessor end) in hours for `count`
+   * raw windows laid out [count, seqLen, features]. For a policy: its base's
+   * prediction (the mixture of its experts, or the single network).
+   */
+  predictHours(windows: Float32Array, count: number): Float32Array;
+  /** Policies only: [count, 2] probabilities of {wait, submit}, row-major. */
+  actionProbabilities?(windows: Float32Array, count: number): Float32Array;
+  dispose(): void;
+}
+
+export interface LoadOptions {
+  /** Back end to initialise if none is active yet (default auto). */
+  backend?: BackendChoice;
+  /** Refuse the model unless it reads data of this description. */
+  expectInput?: InputDescription;
+  /** Rows per forward pass (bounds memory). */
+  chunkRows?: number;
+}
+
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Predictor> {
+  const manifest = await readManifest(dir);
+  if (options.expectInput) assertInputCompatible(manifest, options.expectInput, dir);
+  if (!currentBackend()) await initBackend(options.backend ?? 'auto');
+  const { spec, values } = await readNetworkFiles(dir);
+  if (JSON.stringify(spec) !== JSON.stringify(manifest.network)) throw new Error(`${dir}: model.json and mirage-model.json describe different networks`);
+  const network = buildNetwork(spec, 0, manifest.target.scale);
+  try {
+    network.params.write(values);
+  } catch (err) {
+    network.dispose();
+    throw new Error(`${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  return predictorFor(network, manifest, options.chunkRows ?? 256);
+}
+
+/** Wraps a network that is already in memory (training hands its result over this way). */
+export function predictorFor(network: Network, manifest: ModelManifest, chunkRows = 256): Predictor {
+  const { seqLen, featureNames, normalization } = manifest.input;
+  const window = seqLen * featureNames.length;
+  const scale = manifest.target.scale;
+
+  const forEachChunk = (windows: Float32Array, count: number, width: number, run: (x: tf.Tensor3D) => tf.Tensor): Float32Array => {
+    if (windows.length < count * window) throw new Error(`expected ${count} windows of ${seqLen} x ${featureNames.length} values, got ${windows.length} values`);
+    const out = new Float32Array(count * width);
+    const buffer = new Float32Array(Math.min(count, chunkRows) * window);
+    for (let start = 0; start < count; start += chunkRows) {
+      const rows = Math.min(chunkRows, count - start);
+      normalizeInto(windows, buffer, normalization, start * window, 0, rows * window);
+      const result = tf.tidy(() => run(tf.tensor3d(buffer.subarray(0, rows * window), [rows, seqLen, featureNames.length])).dataSync());
+      out.set(result, start * width);
+    }
+    return out;
+  };
+
+  const toHours = (y: tf.Tensor): tf.Tensor => tf.add(tf.mul(y, scale.std), scale.mean);
+  const policy = network.spec.type === 'policy' ? (network as PolicyNetwork) : undefined;
+  const regress = (x: tf.Tensor3D): tf.Tensor => toHours(policy ? policy.base.apply(x, INFERENCE) : network.apply(x, INFERENCE));
+
+  const predictor: Predictor = {
+    kind: manifest.kind,
+    featureMode: manifest.input.featureMode,
+    featureNames,
+    seqLen,
+    manifest,
+    predictHours: (windows, count) => forEachChunk(windows, count, 1, regress),
+    dispose: () => network.dispose(),
+  };
+  if (policy) predictor.actionProbabilities = (windows, count) => forEachChunk(windows, count, 2, (x) => tf.softmax(policy.apply(x, INFERENCE) as tf.Tensor2D, -1));
+  return predictor;
+}

@@ -1,0 +1,117 @@
+/**
+ * Training data in memory, and how it is split. A row is one (sample, probe):
+ * a window of seqLen snapshots x featureCount features and the reward of
+ * submitting the successor at that probe. Rows of one sample share their
+ * queue history, so every split is made by sample, in time order: a sample's
+ * probes never sit on both sides.
+ */
+import type { FeatureMode } from '../model/manifest.js';
+
+export interface TrainingData {
+  /** [rows, seqLen, featureCount], row-major, snapshots oldest first. */
+  features: Float32Array;
+  /** [rows]: successor start - predecessor end, seconds. */
+  rewardsSeconds: Float32Array;
+  /** [rows]: the sample each row belongs to. */
+  sampleIndex: ArrayLike<number>;
+  /** [rows]: the sample's start time (seconds, trace clock). */
+  sampleStartSec: ArrayLike<number>;
+  /** [rows]: probe number within the sample. */
+  probe: ArrayLike<number>;
+  seqLen: number;
+  featureCount: number;
+  featureMode: FeatureMode;
+  featureNames: string[];
+  /** Content hash of the dataset (recorded in the model). */
+  datasetHash: string;
+}
+
+export function rowCount(data: TrainingData): number {
+  return data.rewardsSeconds.length;
+}
+
+/** Checks the arrays agree with each other. */
+export function validateTrainingData(data: TrainingData): void {
+  const rows = rowCount(data);
+  const window = data.seqLen * data.featureCount;
+  if (data.features.length !== rows * window) {
+    throw new Error(`training data: ${data.features.length} feature values for ${rows} rows of ${data.seqLen} x ${data.featureCount}`);
+  }
+  for (const [name, arr] of [
+    ['sampleIndex', data.sampleIndex],
+    ['sampleStartSec', data.sampleStartSec],
+    ['probe', data.probe],
+  ] as const) {
+    if (arr.length !== rows) throw new Error(`training data: ${name} has ${arr.length} entries for ${rows} rows`);
+  }
+  if (data.featureNames.length !== data.featureCount) {
+    throw new Error(`training data: ${data.featureNames.length} feature names for ${data.featureCount} features`);
+  }
+  for (let i = 0; i < rows; i++) {
+    if (!Number.isFinite(data.rewardsSeconds[i])) throw new Error(`training data: row ${i} has a non-finite reward`);
+  }
+}
+
+/** Rows grouped by sample, groups in data order (the order samples first appear). */
+export function samplesInDataOrder(data: TrainingData, rows?: ArrayLike<number>): number[][] {
+  const groups = new Map<number, number[]>();
+  const all = rows ?? Array.from({ length: rowCount(data) }, (_, i) => i);
+  for (let i = 0; i < all.length; i++) {
+    const row = all[i];
+    const key = data.sampleIndex[row];
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(row);
+  }
+  return [...groups.values()];
+}
+
+/** Rows grouped by sample, groups in time order (sample start, then index). */
+export function samplesInTimeOrder(data: TrainingData, rows?: ArrayLike<number>): number[][] {
+  const groups = samplesInDataOrder(data, rows);
+  return groups.sort((a, b) => data.sampleStartSec[a[0]] - data.sampleStartSec[b[0]] || data.sampleIndex[a[0]] - data.sampleIndex[b[0]]);
+}
+
+export interface RowSplit {
+  train: Uint32Array;
+  validation: Uint32Array;
+  trainSamples: number;
+  validationSamples: number;
+}
+
+/**
+ * The last `validationFraction` of the samples (by time) validate, the rest
+ * train. At least one sample trains; validation may be empty for fraction 0.
+ */
+export function splitGroups(groups: number[][], validationFraction: number): RowSplit {
+  if (!(validationFraction >= 0 && validationFraction < 1)) throw new Error(`validation fraction ${validationFraction} must be in [0, 1)`);
+  let validationSamples = Math.round(groups.length * validationFraction);
+  if (validationFraction > 0 && groups.length > 1) validationSamples = Math.max(1, validationSamples);
+  validationSamples = Math.min(validationSamples, groups.length - 1);
+  const trainGroups = groups.slice(0, groups.length - validationSamples);
+  const validationGroups = groups.slice(groups.length - validationSamples);
+  return {
+    train: Uint32Array.from(trainGroups.flat()),
+    validation: Uint32Array.from(validationGroups.flat()),
+    trainSamples: trainGroups.length,
+    validationSamples: validationGroups.length,
+  };
+}
+
+export function splitBySampleTime(data: TrainingData, validationFraction: number, rows?: ArrayLike<number>): RowSplit {
+  return splitGroups(samplesInTimeOrder(data, rows), validationFraction);
+}
+
+/** Rewards in hours, the unit the models are trained in. */
+export function rewardsHours(data: TrainingData): Float32Array {
+  const out = new Float32Array(rowCount(data));
+  for (let i = 0; i < out.length; i++) out[i] = data.rewardsSeconds[i] / 3600;
+  return out;
+}
+
+/** Copies the windows of `rows` into one contiguous [rows, seqLen, featureCount] array. */
+export function gatherWindows(features: Float32Array, rows: ArrayLike<number>, window: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(rows.length * window);
+  for (let i = 0; i < rows.length; i++) out.set(features.subarray(rows[i] * window, (rows[i] + 1) * window), i * window);
+  return out;
+}
