@@ -209,6 +209,9 @@ async function tryWebGpu(): Promise<Probe> {
     if (!g.navigator!.gpu) Object.defineProperty(g.navigator!, 'gpu', { value: dawn.create([]), configurable: true });
     await importOptional('@tensorflow/tfjs-backend-webgpu');
   }
+  // Without an adapter tfjs fails inside its backend factory with a stack trace; say why instead.
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  if (!gpu || !(await gpu.requestAdapter())) throw new Error('no WebGPU adapter (Dawn found no Vulkan, Metal or D3D12 device)');
   await activate('webgpu');
   return { name: 'webgpu', tfBackend: 'webgpu', description: 'webgpu (Dawn through the webgpu package)', wasmFastMatMul: false };
 }

@@ -157,7 +157,8 @@ export function resolveTrainConfig(
   if (kind === 'moe') {
     const expertTraining = paper
       ? { ...referenceTraining, epochs: overrides.epochs ?? 1000 }
-      : applyTrainingOverrides({ ...modernTraining, epochs: 30, patience: 8 }, overrides);
+      : // A slice is 5 % of the data: many passes over few rows (the reference runs 1000-2000 epochs).
+        applyTrainingOverrides({ ...modernTraining, epochs: 100, patience: 20 }, overrides);
     const gateTraining: SupervisedConfig = paper
       ? { ...referenceTraining, batchSize: 128, epochs: overrides.gateEpochs ?? 50 }
       : { ...modernTraining, learningRate: 3e-3, epochs: overrides.gateEpochs ?? 20, weightDecay: 0, patience: 6 };
