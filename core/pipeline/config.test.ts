@@ -57,7 +57,7 @@ describe('pipeline config', () => {
     const schema = z.toJSONSchema(PipelineConfigSchema, { io: 'input' }) as Node;
     walk(schema, '');
     expect(missing).toEqual([]);
-    expect(Object.keys(schema.properties!.validation.properties!.calibrate.properties!)).toEqual(['enabled', 'lowHours', 'confirmations']);
+    expect(Object.keys(schema.properties!.validation.properties!.calibrate.properties!)).toEqual(['enabled', 'lowHours', 'confirmations', 'objective']);
   });
 
   it('a config file overlays the preset; relative trace paths start at the config file', () => {
@@ -72,5 +72,11 @@ describe('pipeline config', () => {
     const bundled = loadPipelineConfig({ preset: 'quick', cwd: dir });
     expect(bundled.tracePath).toMatch(/assets[\\/]traces[\\/]ls6-a100\.log$/);
     expect(() => loadPipelineConfig({ preset: 'nope' })).toThrow(/unknown preset 'nope'/);
+  });
+
+  it('the wait model refuses neural settings instead of ignoring them', () => {
+    expect(parsePipelineConfig({}).training.model).toBe('wait-linear');
+    expect(() => parsePipelineConfig({ training: { epochs: 5 } }, 'exp.json')).toThrow("exp.json: training.epochs: only for the neural models (default, transformer, moe); training.model 'wait-linear' has no epochs");
+    expect(parsePipelineConfig({ training: { model: 'default', epochs: 5 } }).training.epochs).toBe(5);
   });
 });

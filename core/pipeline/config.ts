@@ -55,12 +55,16 @@ export const BACKEND_NAMES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'webgpu
 
 const optionalInt = (what: string) => int.min(1).optional().describe(`${what} (default: the model kind's own)`);
 
+const NEURAL_ONLY_SETTINGS = ['epochs', 'batchSize', 'learningRate', 'patience', 'maxMinutes', 'dModel', 'layers', 'heads', 'ffDim', 'patchLen'] as const;
+
 export const TrainingConfigSchema = z
   .strictObject({
     model: z
-      .enum(['default', 'transformer', 'moe'])
-      .default('default')
-      .describe('default: our measured best regressor; transformer: the reference regressor; moe: experts + a softmax gate'),
+      .enum(['wait-linear', 'default', 'transformer', 'moe'])
+      .default('wait-linear')
+      .describe(
+        "wait-linear: ridge regression of the successor's queue wait, turned into the reward (our measured best); default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate",
+      ),
     preset: z.enum(['none', 'paper']).default('none').describe("paper: the reference's sizes and settings (transformer and moe only)"),
     epochs: optionalInt('Training epochs (moe: per expert)'),
     batchSize: optionalInt('Examples per gradient step'),
@@ -75,6 +79,14 @@ export const TrainingConfigSchema = z
     patchLen: optionalInt('Snapshots per transformer token'),
     seed: int.min(0).default(0).describe('Seed of weight initialisation, shuffles and dropout'),
     backend: z.enum(BACKEND_NAMES).default('auto').describe('TensorFlow.js back end (auto picks the fastest that works here)'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.model !== 'wait-linear') return;
+    // The wait model is a closed-form fit: say so rather than ignore a neural setting.
+    for (const key of NEURAL_ONLY_SETTINGS) {
+      if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for the neural models (default, transformer, moe); training.model 'wait-linear' has no ${key}` });
+    }
+    if (t.preset !== 'none') ctx.addIssue({ code: 'custom', path: ['preset'], message: "only for transformer and moe; training.model 'wait-linear' has no preset" });
   })
   .describe('Model training');
 
@@ -93,12 +105,18 @@ const CalibrationSchema = z
       .describe(
         "Choose the regressor's submit rule on the training period's held-out tail (training.validationFraction, never the validation samples); off: the fixed submitIntervalHours rule, as the reference",
       ),
-    lowHours: z.array(z.number()).min(1).default([-0.5, -0.25, 0, 0.25, 0.5, 1]).describe('Candidate low ends of the submit interval, hours'),
+    lowHours: z.array(z.number()).min(1).default([-0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 1]).describe('Candidate low ends of the submit interval, hours'),
     confirmations: z
       .array(int.min(1))
       .min(1)
       .default([1, 2, 3, 6, 12])
       .describe('Candidate numbers of consecutive in-interval predictions (10 minutes apart) required before submitting'),
+    objective: z
+      .enum(['beat-baselines', 'mean-abs'])
+      .default('beat-baselines')
+      .describe(
+        'beat-baselines: the smallest mean |reward| among the rules with at least the reactive and average baselines\' zero-interruption share on the same held-out samples; mean-abs: the smallest mean |reward|',
+      ),
   })
   .describe('Calibration of the submit rule');
 

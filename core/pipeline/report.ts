@@ -7,7 +7,8 @@ import type { PipelineConfig } from './config.js';
 export interface PipelineReportInput {
   config: PipelineConfig;
   summary: ValidationSummary;
-  model: ModelManifest;
+  /** A TensorFlow.js model's manifest, or the same few facts about a wait model. */
+  model: Pick<ModelManifest, 'metrics' | 'backend'> & { kind: string; network: { type: string } };
   datasetCounts: Record<string, number>;
   /** The submit rule the model was validated with. */
   rule: RegressorRule;

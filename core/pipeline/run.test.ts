@@ -18,7 +18,7 @@ const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.m
 const tiny: PipelineConfigInput = {
   name: 'tiny',
   dataset: { samples: 4, probes: 3 },
-  training: { epochs: 1, dModel: 8, heads: 1, layers: 1, ffDim: 8, backend: 'wasm' },
+  training: { model: 'default', epochs: 1, dModel: 8, heads: 1, layers: 1, ffDim: 8, backend: 'wasm' },
   validation: { samples: 3, baselines: ['reactive', 'average'], calibrate: { lowHours: [-0.5, 0], confirmations: [1, 3] } },
   workers: 1,
 };
@@ -36,6 +36,24 @@ async function run(outDir: string, config: PipelineConfigInput): Promise<StageEv
 const statuses = (events: StageEvent[]): string[] => events.filter((e) => e.status !== 'start').map((e) => `${e.stage}:${e.status}`);
 
 describe('mirage run pipeline', () => {
+  it('trains the wait model by default and calibrates against the baselines on the held-out training samples', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'mirage-run-wait-'));
+    const { training: _neural, ...rest } = tiny;
+    await run(out, { ...rest, validation: { ...tiny.validation, baselines: ['reactive'] } });
+    const records = parseRewardsCsv(await readFile(path.join(out, 'rewards.csv'), 'utf8'));
+    expect([...new Set(records.map((r) => r.policy))]).toEqual(['model-wait-linear', 'reactive']);
+    const stages = await readdir(path.join(out, 'stages'));
+    const training = stages.find((d) => d.startsWith('training-'))!;
+    expect(await readdir(path.join(out, 'stages', training, 'model'))).toEqual(['mirage-wait-model.json']);
+    const calibration = JSON.parse(await readFile(path.join(out, 'stages', stages.find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as {
+      baselines: Record<string, { zeroInterruptionShare: number }>;
+      minZeroInterruptionShare: number;
+    };
+    expect(Object.keys(calibration.baselines)).toEqual(['reactive', 'average']);
+    expect(calibration.minZeroInterruptionShare).toBe(Math.max(calibration.baselines.reactive.zeroInterruptionShare, calibration.baselines.average.zeroInterruptionShare));
+    expect(await readFile(path.join(out, 'report.md'), 'utf8')).toContain('wait-linear');
+  });
+
   it('runs every stage once, reuses finished ones, redoes only what a change touches', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'mirage-run-'));
     expect(statuses(await run(out, tiny))).toEqual(['trace:done', 'dataset:done', 'training:done', 'calibration:done', 'validation:done', 'report:done']);

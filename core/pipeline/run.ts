@@ -6,7 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { writeFileAtomic } from '../dataset/atomic.js';
 import { stableJson } from '../dataset/manifest.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
+import { openDataset, sampleTimeQuantile, splitBySampleTime } from '../dataset/reader.js';
 import { readManifest } from '../model/io.js';
+import { WAIT_MODEL_KIND, fitWaitModel, isWaitModelDir, readWaitModel, saveWaitModel } from '../model/wait-model.js';
 import type { Progress, WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import { scheduledSamples } from '../sim/chain.js';
@@ -26,6 +28,7 @@ import { runValidation } from '../validate/run.js';
 import type { ValidationSummary } from '../validate/summary.js';
 import type { PipelineConfig } from './config.js';
 import { formatPipelineReport } from './report.js';
+import type { PipelineReportInput } from './report.js';
 import { runStage, stageDir, stageKey } from './stage.js';
 import type { StageOutcome } from './stage.js';
 
@@ -89,6 +92,37 @@ async function sha256OfFile(path: string): Promise<string> {
     throw new Error(`cannot read trace ${path}: ${(error as Error).message}`, { cause: error });
   }
   return hash.digest('hex');
+}
+
+const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
+
+/** Fits the wait model on the training samples before the held-out tail (the same split core/train uses), so calibration sees out-of-sample predictions. */
+async function trainWaitModel(dataDir: string, modelDir: string, config: PipelineConfig): Promise<void> {
+  const dataset = await openDataset(dataDir);
+  if (dataset.count === 0) throw new Error(`${dataDir}: the dataset holds no examples`);
+  const split = splitBySampleTime(dataset, sampleTimeQuantile(dataset, config.training.validationFraction));
+  const model = fitWaitModel(
+    {
+      features: dataset.features,
+      count: dataset.count,
+      seqLen: dataset.windowLength,
+      featureNames: dataset.manifest.featureNames,
+      featureMode: dataset.manifest.config.featureMode,
+      submitSec: dataset.columns.submit_sec,
+      succStartSec: dataset.columns.succ_start_sec,
+      train: split.train,
+      validation: split.validation,
+    },
+    { clusterNodes: config.sim.nodes },
+  );
+  await saveWaitModel(modelDir, model);
+}
+
+/** What the report says about the model: a TensorFlow.js model's manifest, or a wait model's few facts. */
+async function reportedModel(modelDir: string): Promise<PipelineReportInput['model']> {
+  if (!(await isWaitModelDir(modelDir))) return readManifest(modelDir);
+  const wait = await readWaitModel(modelDir);
+  return { kind: wait.kind, network: { type: `ridge on ${wait.features.length} queue features, predicts the wait` }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };
 }
 
 function schedule(config: PipelineConfig, part: 'dataset' | 'validation'): ChainSchedule {
@@ -198,12 +232,17 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     'training',
     { tool, dataset: datasetStage.key, training: config.training },
     async (dir) => {
+      if (config.training.model === WAIT_MODEL_KIND) {
+        await trainWaitModel(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), config);
+        await writeFileAtomic(join(dir, 'history.json'), JSON.stringify({ backend: WAIT_MODEL_BACKEND, events: [] }, null, 1) + '\n');
+        return;
+      }
       const data = await loadTrainingData(join(datasetStage.dir, DATASET_SUBDIR));
       const events: TrainEvent[] = [];
       const result = await trainModel(
         data,
         {
-          kind: config.training.model,
+          kind: config.training.model as Exclude<PipelineConfig['training']['model'], typeof WAIT_MODEL_KIND>,
           preset: config.training.preset === 'paper' ? 'paper' : null,
           seed: config.training.seed,
           overrides: trainOverrides(config.training),
@@ -247,6 +286,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
             modelDir,
             backend: config.training.backend,
             candidates: candidateRules(v.calibrate.lowHours, v.calibrate.confirmations, v.submitIntervalHours[1]),
+            objective: v.calibrate.objective,
           },
           { workers, signal: options.signal, onProgress: progress },
         );
@@ -276,7 +316,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   const { workers: _workers, ...resultConfig } = config;
   const reportStage = await stage('report', { tool, config: resultConfig, stages: outcomes.map((o) => ({ stage: o.stage, key: o.key })) }, async (dir) => {
     const summary = await readValidationSummary(validationStage.dir);
-    const model = await readManifest(join(trainingStage.dir, MODEL_SUBDIR));
+    const model = await reportedModel(join(trainingStage.dir, MODEL_SUBDIR));
     const datasetManifest = JSON.parse(await readFile(join(datasetStage.dir, DATASET_SUBDIR, 'manifest.json'), 'utf8')) as { counts: Record<string, number> };
     for (const file of [RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary]) await cp(join(validationStage.dir, file), join(dir, file));
     await cp(join(validationStage.dir, RUN_FILES.charts), join(dir, RUN_FILES.charts), { recursive: true });

@@ -62,4 +62,17 @@ describe('submit rule calibration', () => {
     const never = await calibrateSubmitRule(workload, schedule, indices, byRunTime, candidateRules([99], [1], 500));
     expect(never.trials[0].stats.meanOverlapHours).toBe(0);
   });
+
+  it('with a zero-interruption floor, picks the smallest mean |reward| among the rules reaching it', () => {
+    const trial = (lowHours: number, meanAbsRewardHours: number, zeroInterruptionShare: number) => ({
+      rule: { kind: 'regressor' as const, lowHours, highHours: 500, confirmations: 1 },
+      stats: { n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours: 0, meanOverlapHours: 0, meanAbsRewardHours, zeroInterruptionShare, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0 },
+    });
+    const trials = [trial(-0.5, 0.9, 0.9), trial(0, 0.6, 0.8), trial(0.5, 0.5, 0.7)];
+    expect(chooseRule(trials).rule.lowHours).toBe(0.5);
+    expect(chooseRule(trials, 0.8).rule.lowHours).toBe(0);
+    expect(chooseRule(trials, 0.85).rule.lowHours).toBe(-0.5);
+    // No rule reaches the floor: the smallest mean |reward| overall.
+    expect(chooseRule(trials, 0.95).rule.lowHours).toBe(0.5);
+  });
 });

@@ -36,7 +36,19 @@ export interface Calibration {
   rule: RegressorRule;
   trials: RuleTrial[];
   samples: number;
+  /** The baselines on the same samples (objective 'beat-baselines'), by name. */
+  baselines?: Record<string, RewardStats>;
+  /** The zero-interruption share a rule had to reach to be chosen (the best baseline's); absent: none asked. */
+  minZeroInterruptionShare?: number;
 }
+
+/**
+ * How calibration picks a rule: 'mean-abs' the smallest mean |reward|;
+ * 'beat-baselines' the smallest mean |reward| among the rules whose share of
+ * samples without interruption is at least the best baseline's on the same
+ * samples (the smallest mean |reward| overall when no rule reaches it).
+ */
+export type CalibrationObjective = 'mean-abs' | 'beat-baselines';
 
 const keyOf = (k: { sampleIndex: number; decision: number }): string => `${k.sampleIndex}:${k.decision}`;
 
@@ -72,10 +84,16 @@ export function replayRule(workload: Workload, schedule: ChainSchedule, indices:
   return simulateOnlineSamples(workload, schedule, indices, replay, rule);
 }
 
-/** Smallest mean |reward|; on a tie, the candidate listed first. */
-export function chooseRule(trials: readonly RuleTrial[]): RuleTrial {
+/**
+ * Smallest mean |reward| among the trials reaching `minZeroInterruptionShare`
+ * (all of them when none does, or none is given); on a tie, the candidate listed first.
+ */
+export function chooseRule(trials: readonly RuleTrial[], minZeroInterruptionShare?: number): RuleTrial {
   if (trials.length === 0) throw new Error('calibration: no candidate rules');
-  return trials.reduce((a, b) => (b.stats.meanAbsRewardHours < a.stats.meanAbsRewardHours ? b : a));
+  const floor = minZeroInterruptionShare ?? -Infinity;
+  // Shares are ratios of small counts: compare with a tolerance so equal counts compare equal.
+  const eligible = trials.filter((t) => t.stats.zeroInterruptionShare >= floor - 1e-9);
+  return (eligible.length > 0 ? eligible : trials).reduce((a, b) => (b.stats.meanAbsRewardHours < a.stats.meanAbsRewardHours ? b : a));
 }
 
 /** Every (low end, confirmations) pair of the two lists, low ends varying fastest. */

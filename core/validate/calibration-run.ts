@@ -6,8 +6,9 @@ import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { SimConfigInput } from '../sim/config.js';
 import { chooseRule } from './calibrate.js';
-import type { Calibration, RecordedOutputs, RegressorRule, RuleTrial } from './calibrate.js';
-import type { SampleOutcome } from './policies.js';
+import type { Calibration, CalibrationObjective, RecordedOutputs, RegressorRule, RuleTrial } from './calibrate.js';
+import type { BaselinePolicy, SampleOutcome } from './policies.js';
+import type { RewardStats } from './stats.js';
 import { modelBatchSize } from './run.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
 import { rewardStats } from './stats.js';
@@ -24,7 +25,12 @@ export interface CalibrationRequest {
   modelDir: string;
   backend?: BackendChoice;
   candidates: readonly RegressorRule[];
+  /** Default 'mean-abs'. */
+  objective?: CalibrationObjective;
 }
+
+/** The baselines a rule must match on zero-interruption share under 'beat-baselines'. */
+const FLOOR_BASELINES: BaselinePolicy[] = [{ kind: 'reactive' }, { kind: 'average' }];
 
 /**
  * calibrateSubmitRule (calibrate.ts) on worker threads: the model is asked
@@ -43,10 +49,11 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
     sha256: await sha256OfFile(tracePath),
     sim: parseSimConfig(request.sim ?? {}),
     schedule,
-    policies: [{ kind: 'model', modelDir: resolve(request.modelDir), rule: request.candidates[0], backend: request.backend }],
+    policies: [{ kind: 'model', modelDir: resolve(request.modelDir), rule: request.candidates[0], backend: request.backend }, ...FLOOR_BASELINES],
   };
+  const withBaselines = request.objective === 'beat-baselines';
   const threads = threadsFor(options.workers);
-  const total = 2 * indices.length;
+  const total = (withBaselines ? 2 + FLOOR_BASELINES.length : 2) * indices.length;
   let done = 0;
   const report = (): void => options.onProgress?.({ stage: 'calibrate', done, total, unit: 'samples' });
   report();
@@ -83,5 +90,23 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
     rule,
     stats: rewardStats(indices.map((i) => byRule[r].get(i)!.rewardSeconds / 3600)),
   }));
-  return { rule: chooseRule(trials).rule, trials, samples: indices.length };
+  if (!withBaselines) return { rule: chooseRule(trials).rule, trials, samples: indices.length };
+
+  const byBaseline: Map<number, SampleOutcome>[] = FLOOR_BASELINES.map(() => new Map());
+  const baselineTasks: ValidationTask[] = FLOOR_BASELINES.flatMap((_, b) =>
+    chunks(indices, Math.max(1, Math.ceil(indices.length / threads))).map((slice) => ({ policy: 1 + b, indices: slice })),
+  );
+  await runValidationTasks(init, baselineTasks, {
+    workers: options.workers,
+    signal: options.signal,
+    onResult: (result, task) => {
+      result.outcomes.forEach((o) => byBaseline[task.policy - 1].set(o.index, o));
+      done += task.indices.length;
+      report();
+    },
+  });
+  const baselines: Record<string, RewardStats> = {};
+  FLOOR_BASELINES.forEach((policy, b) => (baselines[policy.kind] = rewardStats(indices.map((i) => byBaseline[b].get(i)!.rewardSeconds / 3600))));
+  const minZeroInterruptionShare = Math.max(...Object.values(baselines).map((s) => s.zeroInterruptionShare));
+  return { rule: chooseRule(trials, minZeroInterruptionShare).rule, trials, samples: indices.length, baselines, minZeroInterruptionShare };
 }

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { loadModel } from '../model/predictor.js';
 import type { Predictor } from '../model/predictor.js';
+import { isWaitModelDir, loadWaitModel } from '../model/wait-model.js';
+import type { WaitPredictor } from '../model/wait-model.js';
 import { prepareWorkload } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import type { SimConfig } from '../sim/config.js';
@@ -52,7 +54,7 @@ export interface ValidationTaskResult {
 export function createValidationRunner(init: ValidationInit): (task: ValidationTask) => Promise<ValidationTaskResult> {
   let jobs: Promise<Job[]> | undefined;
   const workloads = new Map<number, Workload>();
-  const models = new Map<string, Promise<Predictor>>();
+  const models = new Map<string, Promise<ValidationModel>>();
 
   const traceJobs = (): Promise<Job[]> =>
     (jobs ??= loadTraceFile(init.tracePath, { format: init.format }).then((trace) => {
@@ -70,10 +72,11 @@ export function createValidationRunner(init: ValidationInit): (task: ValidationT
     return w;
   };
 
-  const modelFor = (policy: ModelPolicy): Promise<Predictor> => {
+  const modelFor = (policy: ModelPolicy): Promise<ValidationModel> => {
     let m = models.get(policy.modelDir);
     if (!m) {
-      m = loadModel(policy.modelDir, { backend: policy.backend });
+      const dir = policy.modelDir;
+      m = isWaitModelDir(dir).then((wait): Promise<ValidationModel> => (wait ? loadWaitModel(dir) : loadModel(dir, { backend: policy.backend })));
       models.set(policy.modelDir, m);
     }
     return m;
@@ -112,8 +115,11 @@ export function createValidationRunner(init: ValidationInit): (task: ValidationT
   };
 }
 
+/** What validation asks of a model: a TensorFlow.js predictor or a wait model (core/model/wait-model.ts). */
+export type ValidationModel = Pick<Predictor, 'seqLen' | 'featureNames' | 'predictHours' | 'actionProbabilities'> & { kind: Predictor['kind'] | WaitPredictor['kind'] };
+
 /** One output per window: reward hours for a regressor rule, P(submit) for a policy rule. */
-export function modelEvaluator(model: Predictor, policy: ModelPolicy): (windows: Float32Array, count: number) => Float32Array {
+export function modelEvaluator(model: ValidationModel, policy: ModelPolicy): (windows: Float32Array, count: number) => Float32Array {
   const windowSize = model.seqLen * model.featureNames.length;
   const check = (windows: Float32Array, count: number): void => {
     if (windows.length !== count * windowSize) {

@@ -21,7 +21,7 @@ describe('the experiment form generated from the CLI config schema', () => {
     expect(field('dataset.samples').description).toMatch(/Training samples/);
     expect(field('chain.jobNodes')).toMatchObject({ kind: 'integer', label: 'Job nodes', defaultValue: 1 });
     expect(field('dataset.featureMode')).toMatchObject({ kind: 'enum', options: ['decision', 'reference'] });
-    expect(field('training.model').options).toEqual(['default', 'transformer', 'moe']);
+    expect(field('training.model').options).toEqual(['wait-linear', 'default', 'transformer', 'moe']);
     expect(field('training.epochs').defaultValue).toBeUndefined();
     expect(field('validation.baselines')).toMatchObject({ kind: 'multi-enum', options: ['reactive', 'average', 'quantile'] });
     expect(field('validation.submitIntervalHours').kind).toBe('number-pair');

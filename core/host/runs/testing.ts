@@ -18,7 +18,7 @@ import type { MirageService } from '../service.js';
 export const TINY_CONFIG: PipelineConfigInput = {
   name: 'tiny',
   dataset: { samples: 4, probes: 3 },
-  training: { epochs: 1, dModel: 8, heads: 1, layers: 1, ffDim: 8, backend: 'wasm' },
+  training: { model: 'default', epochs: 1, dModel: 8, heads: 1, layers: 1, ffDim: 8, backend: 'wasm' },
   validation: { samples: 3, baselines: ['reactive', 'average'], calibrate: { lowHours: [-0.5, 0], confirmations: [1, 3] } },
   workers: 1,
 };

@@ -1,0 +1,322 @@
+/**
+ * The wait model: a ridge regression that predicts W, the successor's queue
+ * wait if it were submitted now (hours), from a few features of the latest
+ * queue snapshots, and turns it back into the reward a regressor rule reads.
+ *
+ * Why: reward = succ start - pred end = (now - pred end) + W, and at a
+ * decision point everything but W is known exactly (pred end = pred start +
+ * its limit, from the pred tuple of the newest snapshot). A reward regressor
+ * has to learn that identity from data and is off by 1-2 h; this model only
+ * learns W, which is 0 most of the time and is about the queue, not about
+ * where the decision lies in the predecessor's run, so every probe of a
+ * training sample teaches it (wherever the probes sit).
+ *
+ * Pure TypeScript (a closed-form solve over ~16 numbers; no TensorFlow.js),
+ * deterministic: same data -> same bytes.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export const WAIT_MODEL_FILE = 'mirage-wait-model.json';
+export const WAIT_MODEL_KIND = 'wait-linear';
+
+/** The snapshot columns the model reads, by name (core/dataset/features.ts FEATURE_NAMES). */
+const USED_COLUMNS = [
+  'pending_count',
+  'pending_nodes',
+  'pending_limit_min_p0',
+  'pending_limit_min_p50',
+  'pending_wait_s_p50',
+  'pending_wait_s_p100',
+  'running_nodes',
+  'running_limit_min_p50',
+  'running_run_s_p50',
+  'pred_limit_min',
+  'pred_run_s',
+] as const;
+type UsedColumn = (typeof USED_COLUMNS)[number];
+
+export const WAIT_FEATURE_NAMES = [
+  'bias',
+  'log1p_pending_count',
+  'log1p_pending_nodes',
+  'free_node_share',
+  'no_free_node',
+  'log1p_free_nodes',
+  'log1p_pending_wait_p50_h',
+  'log1p_pending_wait_p100_h',
+  'log1p_pending_limit_p0_h',
+  'log1p_pending_limit_p50_h',
+  'log1p_pending_nodes_1h_ago',
+  'free_node_share_1h_ago',
+  'log1p_time_to_pred_end_h',
+  'time_to_pred_end_share_of_48h',
+  'log1p_running_run_p50_h',
+  'log1p_running_limit_p50_h',
+] as const;
+
+/** Snapshots are 10 minutes apart: 6 back is an hour ago. */
+const HOUR_BACK = 6;
+
+type ColumnIndex = Record<UsedColumn, number>;
+
+function columnIndex(featureNames: readonly string[], where: string): ColumnIndex {
+  const index = {} as ColumnIndex;
+  for (const name of USED_COLUMNS) {
+    const i = featureNames.indexOf(name);
+    if (i < 0) throw new Error(`${where}: the wait model needs feature '${name}', which the data does not have`);
+    index[name] = i;
+  }
+  return index;
+}
+
+export interface WindowLayout {
+  seqLen: number;
+  featureNames: readonly string[];
+}
+
+/**
+ * Hours until the predecessor ends, from the newest snapshot's pred tuple
+ * (limit minus run so far). Exact once pred has started; while it is still
+ * pending its run so far is 0, so this is its whole limit (a lower bound).
+ */
+function timeToPredEndHours(w: ArrayLike<number>, newest: number, col: ColumnIndex): number {
+  return Math.max(0, w[newest + col.pred_limit_min] * 60 - w[newest + col.pred_run_s]) / 3600;
+}
+
+/** reward (hours) = W - time left until pred ends: the wait target turned back into what a regressor rule reads. */
+export function rewardFromWaitHours(waitHours: number, timeToPredEndHoursValue: number): number {
+  return waitHours - timeToPredEndHoursValue;
+}
+
+/** The model's inputs for window `k` of a [count, seqLen, features] buffer, plus the time left until pred ends. */
+function waitFeaturesOf(w: ArrayLike<number>, k: number, layout: WindowLayout, col: ColumnIndex, clusterNodes: number): { x: number[]; timeToEndHours: number } {
+  const f = layout.featureNames.length;
+  const newest = (k * layout.seqLen + layout.seqLen - 1) * f;
+  const back = (k * layout.seqLen + Math.max(0, layout.seqLen - 1 - HOUR_BACK)) * f;
+  const lg = (v: number): number => Math.log1p(Math.max(0, v));
+  const free = clusterNodes - w[newest + col.running_nodes];
+  const ttl = timeToPredEndHours(w, newest, col);
+  const x = [
+    1,
+    lg(w[newest + col.pending_count]),
+    lg(w[newest + col.pending_nodes]),
+    free / clusterNodes,
+    free <= 0 ? 1 : 0,
+    lg(free),
+    lg(w[newest + col.pending_wait_s_p50] / 3600),
+    lg(w[newest + col.pending_wait_s_p100] / 3600),
+    lg(w[newest + col.pending_limit_min_p0] / 60),
+    lg(w[newest + col.pending_limit_min_p50] / 60),
+    lg(w[back + col.pending_nodes]),
+    (clusterNodes - w[back + col.running_nodes]) / clusterNodes,
+    lg(ttl),
+    Math.min(ttl, 48) / 48,
+    lg(w[newest + col.running_run_s_p50] / 3600),
+    lg(w[newest + col.running_limit_min_p50] / 60),
+  ];
+  return { x, timeToEndHours: ttl };
+}
+
+export const WaitModelSchema = z.strictObject({
+  kind: z.literal(WAIT_MODEL_KIND),
+  schemaVersion: z.literal(1),
+  /** What the weights predict and how a prediction becomes the reward validation reads. */
+  target: z.strictObject({
+    predicts: z.literal('wait'),
+    unit: z.literal('hours'),
+    toReward: z.literal('reward = max(0, predicted wait) - (pred limit - pred run so far)'),
+  }),
+  input: z.strictObject({
+    featureMode: z.enum(['decision', 'reference']),
+    featureNames: z.array(z.string()),
+    seqLen: z.number().int().positive(),
+  }),
+  clusterNodes: z.number().int().positive(),
+  ridgeLambda: z.number().nonnegative(),
+  features: z.array(z.string()),
+  weights: z.array(z.number()),
+  dataset: z.strictObject({ rows: z.number().int(), trainRows: z.number().int(), validationRows: z.number().int(), skippedRows: z.number().int() }),
+  /** Held-out (last fraction of samples by time) errors, hours. */
+  metrics: z.record(z.string(), z.number()),
+});
+export type WaitModel = z.infer<typeof WaitModelSchema>;
+
+/** Training rows as the dataset reader gives them (features [N, seqLen, F]; W per row from the metadata). */
+export interface WaitTrainingRows {
+  features: Float32Array;
+  count: number;
+  seqLen: number;
+  featureNames: readonly string[];
+  featureMode: 'decision' | 'reference';
+  /** [N] successor submit and start, seconds. */
+  submitSec: ArrayLike<number>;
+  succStartSec: ArrayLike<number>;
+  /** Row indices to fit on, and the held-out ones (metrics only). */
+  train: ArrayLike<number>;
+  validation: ArrayLike<number>;
+}
+
+export interface FitWaitOptions {
+  clusterNodes: number;
+  /** Ridge penalty per row on every weight but the bias (default 0.01, chosen on the held-out training samples). */
+  lambda?: number;
+}
+
+/** Solves A w = b (A symmetric positive definite after the ridge term) by Gaussian elimination with partial pivoting. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let p = 0; p < n; p++) {
+    let pivot = p;
+    for (let r = p + 1; r < n; r++) if (Math.abs(m[r][p]) > Math.abs(m[pivot][p])) pivot = r;
+    [m[p], m[pivot]] = [m[pivot], m[p]];
+    if (m[p][p] === 0) throw new Error('wait model: singular system (no training rows?)');
+    for (let r = 0; r < n; r++) {
+      if (r === p) continue;
+      const factor = m[r][p] / m[p][p];
+      if (factor !== 0) for (let q = p; q <= n; q++) m[r][q] -= factor * m[p][q];
+    }
+  }
+  return m.map((row, i) => row[n] / row[i]);
+}
+
+const dot = (w: readonly number[], x: readonly number[]): number => x.reduce((s, v, i) => s + v * w[i], 0);
+
+/** Fits the ridge regression of W (hours) on the train rows; reports held-out errors. */
+export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): WaitModel {
+  const lambda = options.lambda ?? 0.01;
+  const layout: WindowLayout = { seqLen: rows.seqLen, featureNames: rows.featureNames };
+  const col = columnIndex(rows.featureNames, 'training data');
+  const d = WAIT_FEATURE_NAMES.length;
+  const waitHours = (i: number): number => (rows.succStartSec[i] - rows.submitSec[i]) / 3600;
+  const a = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  const b = new Array<number>(d).fill(0);
+  let used = 0;
+  let skipped = 0;
+  for (let j = 0; j < rows.train.length; j++) {
+    const i = rows.train[j];
+    const y = waitHours(i);
+    if (!Number.isFinite(y)) {
+      skipped++;
+      continue;
+    }
+    const { x } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes);
+    for (let p = 0; p < d; p++) {
+      b[p] += x[p] * y;
+      for (let q = 0; q < d; q++) a[p][q] += x[p] * x[q];
+    }
+    used++;
+  }
+  if (used === 0) throw new Error('wait model: no training rows');
+  for (let p = 1; p < d; p++) a[p][p] += lambda * used;
+  const weights = solve(a, b);
+
+  let waitErr = 0;
+  let rewardErr = 0;
+  let meanWait = 0;
+  let n = 0;
+  for (let j = 0; j < rows.validation.length; j++) {
+    const i = rows.validation[j];
+    const y = waitHours(i);
+    if (!Number.isFinite(y)) continue;
+    const { x } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes);
+    const predicted = Math.max(0, dot(weights, x));
+    waitErr += Math.abs(predicted - y);
+    meanWait += y;
+    // The exact reward of the row, against the model's reward through the same conversion.
+    const newest = (i * rows.seqLen + rows.seqLen - 1) * rows.featureNames.length;
+    const ttl = timeToPredEndHours(rows.features, newest, col);
+    rewardErr += Math.abs(rewardFromWaitHours(predicted, ttl) - rewardFromWaitHours(y, ttl));
+    n++;
+  }
+  const metrics: Record<string, number> = { trainRows: used };
+  if (n > 0) {
+    metrics.validationWaitMaeHours = waitErr / n;
+    metrics.validationMeanWaitHours = meanWait / n;
+    metrics.validationMae = rewardErr / n;
+  }
+  return {
+    kind: WAIT_MODEL_KIND,
+    schemaVersion: 1,
+    target: { predicts: 'wait', unit: 'hours', toReward: 'reward = max(0, predicted wait) - (pred limit - pred run so far)' },
+    input: { featureMode: rows.featureMode, featureNames: [...rows.featureNames], seqLen: rows.seqLen },
+    clusterNodes: options.clusterNodes,
+    ridgeLambda: lambda,
+    features: [...WAIT_FEATURE_NAMES],
+    weights,
+    dataset: { rows: rows.count, trainRows: used, validationRows: n, skippedRows: skipped },
+    metrics,
+  };
+}
+
+/** Predicted reward hours for `count` raw windows [count, seqLen, features]: the wait prediction turned back into a reward. */
+export function predictRewardHours(model: WaitModel, windows: Float32Array, count: number): Float32Array {
+  const layout: WindowLayout = { seqLen: model.input.seqLen, featureNames: model.input.featureNames };
+  const size = layout.seqLen * layout.featureNames.length;
+  if (windows.length < count * size) throw new Error(`wait model: expected ${count} windows of ${layout.seqLen} x ${layout.featureNames.length} values, got ${windows.length}`);
+  const col = columnIndex(layout.featureNames, 'wait model');
+  const out = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
+    const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes);
+    out[k] = rewardFromWaitHours(Math.max(0, dot(model.weights, x)), timeToEndHours);
+  }
+  return out;
+}
+
+export async function saveWaitModel(dir: string, model: WaitModel): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, WAIT_MODEL_FILE);
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(model, null, 1) + '\n');
+  await rename(tmp, path);
+}
+
+export async function readWaitModel(dir: string): Promise<WaitModel> {
+  const path = join(dir, WAIT_MODEL_FILE);
+  const parsed = WaitModelSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (parsed.data.weights.length !== parsed.data.features.length) throw new Error(`${path}: ${parsed.data.weights.length} weights for ${parsed.data.features.length} features`);
+  if (parsed.data.features.some((name, i) => name !== WAIT_FEATURE_NAMES[i]) || parsed.data.features.length !== WAIT_FEATURE_NAMES.length) {
+    throw new Error(`${path}: written for other wait features than this version computes`);
+  }
+  return parsed.data;
+}
+
+/** Whether a model folder holds a wait model (rather than a TensorFlow.js model). */
+export async function isWaitModelDir(dir: string): Promise<boolean> {
+  try {
+    await readFile(join(dir, WAIT_MODEL_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The predictor validation asks: reward hours, as a regressor. */
+export interface WaitPredictor {
+  readonly kind: typeof WAIT_MODEL_KIND;
+  readonly seqLen: number;
+  readonly featureNames: readonly string[];
+  readonly featureMode: 'decision' | 'reference';
+  readonly model: WaitModel;
+  predictHours(windows: Float32Array, count: number): Float32Array;
+  dispose(): void;
+}
+
+export function waitPredictor(model: WaitModel): WaitPredictor {
+  return {
+    kind: WAIT_MODEL_KIND,
+    seqLen: model.input.seqLen,
+    featureNames: model.input.featureNames,
+    featureMode: model.input.featureMode,
+    model,
+    predictHours: (windows, count) => predictRewardHours(model, windows, count),
+    dispose: () => undefined,
+  };
+}
+
+export async function loadWaitModel(dir: string): Promise<WaitPredictor> {
+  return waitPredictor(await readWaitModel(dir));
+}
