@@ -2,12 +2,31 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { chromiumPath } from './env.js';
-import { repoRoot } from './serve.js';
+import { builtForServe, repoRoot } from './serve.js';
 
 export const screenshotDir = `${repoRoot}artifacts/screenshots`;
 
 export function haveChromium(): boolean {
   return existsSync(chromiumPath);
+}
+
+/** Why the browser tests against `mirage serve` cannot run here, or null when they can. */
+export function serveBrowserSkipReason(): string | null {
+  if (!haveChromium()) return 'chromium is not installed (apt-get install chromium, as .ci/run does)';
+  if (!builtForServe()) return 'the app is not built (npm test runs `npm run build` first)';
+  return null;
+}
+
+/** Per-step wall times a test prints at the end: `timed` runs one step and records it in `timings`. */
+export function stepTimer(): { timings: string[]; timed: <T>(label: string, work: () => Promise<T>) => Promise<T> } {
+  const timings: string[] = [];
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const result = await work();
+    timings.push(`${label} ${Math.round(performance.now() - t0)} ms`);
+    return result;
+  };
+  return { timings, timed };
 }
 
 export function launchChromium(): Promise<Browser> {

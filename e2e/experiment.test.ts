@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRewardLog } from '../core/validate/rewardLog.js';
-import { haveChromium, launchChromium, paintedPixels, screenshot } from './browser.js';
+import { launchChromium, paintedPixels, screenshot, serveBrowserSkipReason, stepTimer } from './browser.js';
 import type { ServeProcess } from './serve.js';
-import { builtForServe, repoRoot, startServe } from './serve.js';
+import { repoRoot, startServe } from './serve.js';
 
 /**
  * The experiment workflow in the real UI against `mirage serve` (browser
@@ -21,11 +21,7 @@ import { builtForServe, repoRoot, startServe } from './serve.js';
 const EPOCHS = '25';
 const VALIDATION_SAMPLES = 12;
 
-const skipReason = !haveChromium()
-  ? 'chromium is not installed (apt-get install chromium, as .ci/run does)'
-  : !builtForServe()
-    ? 'the app is not built (npm test runs `npm run build` first)'
-    : null;
+const skipReason = serveBrowserSkipReason();
 if (skipReason) console.warn(`e2e skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', () => {
@@ -35,13 +31,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
   let runsDir: string;
   let savedConfig = '';
   let exportedRewardLog = '';
-  const timings: string[] = [];
-  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const result = await work();
-    timings.push(`${label} ${Math.round(performance.now() - t0)} ms`);
-    return result;
-  };
+  const { timings, timed } = stepTimer();
   const downloadText = async (download: Download): Promise<string> => readFileSync((await download.path())!, 'utf8');
   const field = (path: string) => page.locator(`[data-field="${path}"] input, [data-field="${path}"] select`).first();
 

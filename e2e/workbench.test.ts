@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { haveChromium, launchChromium, paintedPixels, screenshot } from './browser.js';
+import { launchChromium, paintedPixels, screenshot, serveBrowserSkipReason, stepTimer } from './browser.js';
 import type { ServeProcess } from './serve.js';
-import { builtForServe, repoRoot, startServe } from './serve.js';
+import { repoRoot, startServe } from './serve.js';
 
 /**
  * The real UI in Debian's chromium against `mirage serve`: what a cluster user
@@ -18,24 +18,14 @@ const SAMPLE = join(repoRoot, 'assets/traces/ls6-a100.log');
 const SAMPLE_JOBS = '24,776';
 const CHARTS = ['utilisation', 'queue', 'submissions', 'wait', 'nodes', 'limits'];
 
-const skipReason = !haveChromium()
-  ? 'chromium is not installed (apt-get install chromium, as .ci/run does)'
-  : !builtForServe()
-    ? 'the app is not built (npm test runs `npm run build` first)'
-    : null;
+const skipReason = serveBrowserSkipReason();
 if (skipReason) console.warn(`e2e skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== null)('workbench in a browser (mirage serve)', () => {
   let serve: ServeProcess;
   let browser: Browser;
   let page: Page;
-  const timings: string[] = [];
-  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const result = await work();
-    timings.push(`${label} ${Math.round(performance.now() - t0)} ms`);
-    return result;
-  };
+  const { timings, timed } = stepTimer();
 
   beforeAll(async () => {
     [serve, browser] = await Promise.all([startServe(), launchChromium()]);

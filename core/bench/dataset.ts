@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
+import { bundledTrace } from './assets.js';
 import type { DatasetPolicy, FeatureMode } from '../dataset/manifest.js';
 import { datasetInfo } from '../dataset/info.js';
 import { exampleFeatures, openDataset } from '../dataset/reader.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
 import { percentiles } from '../trace/stats.js';
 import { parseClock } from '../trace/clock.js';
+import { median } from '../validate/stats.js';
 
 /**
  * Dataset generation on the bundled LS6 trace, the paper's sets: the training
@@ -19,16 +19,6 @@ import { parseClock } from '../trace/clock.js';
  * on what else runs on the machine; the CPU seconds (all threads) do not.
  * MIRAGE_BENCH_REPEATS=n repeats each case and prints the median.
  */
-
-/** The bundled trace, found from this module whether it runs from core/bench or dist/core/bench. */
-function bundledTrace(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'assets', 'traces', 'ls6-a100.log');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('bundled trace assets/traces/ls6-a100.log not found');
-}
 
 interface Case {
   name: string;
@@ -148,12 +138,6 @@ async function printModeComparison(decisionDir: string, referenceDir: string): P
         `(${(info.storage.plainFeatureBytes / info.storage.sharedFeatureBytes).toFixed(2)}x); folder ${mb(info.storage.bytes)}`,
     );
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function fmtDuration(sec: number): string {

@@ -10,11 +10,11 @@
  * same wall time as the default model and prints both MAEs.
  * MIRAGE_BENCH_QUICK=1 skips the LS6 training.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundledTrace } from './assets.js';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../model/backend.js';
 import { initBackend, parseBackendChoice } from '../model/backend.js';
@@ -146,16 +146,6 @@ async function stockWasmRows(): Promise<void> {
   } finally {
     patchWasmMatMul(tf, VERIFIED_WASM_VERSION);
   }
-}
-
-/** The bundled trace, found from this module whether it runs from core/bench or dist/core/bench. */
-function bundledTrace(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'assets', 'traces', 'ls6-a100.log');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('bundled trace assets/traces/ls6-a100.log not found');
 }
 
 /**

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { bundledTrace } from './assets.js';
 import { loadModel } from '../model/predictor.js';
 import { prepareWorkload } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
@@ -24,15 +23,6 @@ import { simulateOnlineSamples } from '../validate/simulate.js';
  *   window at batch 1 and 64, and the whole online validation with it.
  * MIRAGE_BENCH_REPEATS=n repeats each case and prints the median.
  */
-
-function bundledTrace(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'assets', 'traces', 'ls6-a100.log');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('bundled trace assets/traces/ls6-a100.log not found');
-}
 
 const SCHEDULE: ChainSchedule = { startSec: parseClock('2023-03-01T00:00:00'), samples: 156, intervalHours: 4, warmupDays: 2, workloadDays: 5, jobNodes: 1 };
 const REFERENCE_SEC_PER_BASELINE_SAMPLE = 4.4;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from './main.js';
+import { mirage } from './testing.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const golden = (name: string): { samples: { index: number; sampleStart: string; avgWaitMinutes: number; rewardSeconds: number[] }[] } =>
@@ -11,24 +11,6 @@ afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
-
-/** Runs `mirage ...args` in this process; returns what it printed and its exit status. */
-async function mirage(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const program = buildProgram().exitOverride();
-    for (const command of program.commands) command.exitOverride();
-    await program.parseAsync(['node', 'mirage', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
 
 const schedule = ['--trace', TRACE, '--interval-hours', '4', '--warmup-days', '2', '--workload-days', '5', '--job-nodes', '1'];
 

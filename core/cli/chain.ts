@@ -5,7 +5,8 @@ import { ChainScheduleSchema, prepareWorkload, simulateSchedule } from '../sim/c
 import { parseSimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import type { TraceFormat } from '../trace/index.js';
-import { formatClock, loadTraceFile, parseClock, parseTimeRange, TRACE_FORMATS } from '../trace/index.js';
+import { formatClock, loadTraceFile, TRACE_FORMATS } from '../trace/index.js';
+import { clockArg, positiveInt, positiveNumber, probesArg, rangeArg } from './args.js';
 import { progressReporter } from './progress.js';
 
 /** The flags addChainScheduleOptions defines, as commander hands them over. */
@@ -31,7 +32,7 @@ export function addChainScheduleOptions(command: Command): Command {
   return command
     .requiredOption('--trace <file>', 'job trace (Mirage dump, sacct, SWF)')
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', ...TRACE_FORMATS]).default('auto'))
-    .requiredOption('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', timeArg)
+    .requiredOption('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', clockArg(1_677_628_800))
     .option('--samples <n>', 'samples in the schedule', positiveInt, 1)
     .option('--interval-hours <h>', 'hours between sample starts', positiveNumber, 4)
     .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)
@@ -164,41 +165,6 @@ export function registerChainCommands(program: Command): void {
         process.exitCode = 1;
       }
     });
-}
-
-function timeArg(value: string): number {
-  try {
-    return parseClock(value);
-  } catch {
-    throw new InvalidArgumentError(`a cluster time such as ${formatClock(1_677_628_800)}`);
-  }
-}
-
-function rangeArg(text: string, previous: Array<{ fromSec: number; toSec: number }>): Array<{ fromSec: number; toSec: number }> {
-  try {
-    const { from, to } = parseTimeRange(text);
-    return [...previous, { fromSec: Number(from), toSec: Number(to) }];
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1');
-  return n;
-}
-
-function probesArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('a whole number >= 2');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number > 0');
-  return n;
 }
 
 function nonNegativeNumber(value: string): number {

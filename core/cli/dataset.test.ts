@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetInfo } from '../dataset/info.js';
-import { buildProgram } from './main.js';
+import { mirage } from './testing.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const root = await mkdtemp(join(tmpdir(), 'mirage-cli-dataset-'));
@@ -14,23 +14,6 @@ afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
-
-/** Runs `mirage ...args` in this process; returns what it printed and its exit status. */
-async function mirage(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void (stdout += parts.join(' ') + '\n'));
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'mirage', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
 
 async function hashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -8,6 +8,7 @@ import { parseShard } from '../dataset/schedule.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
 import type { ChainScheduleFlags } from './chain.js';
 import { addChainScheduleOptions, chainScheduleFromFlags } from './chain.js';
+import { nonNegativeInt, probesArg, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 
 interface GenerateFlags extends ChainScheduleFlags {
@@ -51,7 +52,7 @@ export function registerDatasetCommands(program: Command): void {
     .option('--workers <n>', 'worker threads (default: every core; 0 = this thread)', nonNegativeInt)
     .option('--seed <n>', 'recorded in the manifest', nonNegativeInt, 0)
     .option('--json', 'progress as JSON lines and the manifest as JSON on stdout')
-    .action((flags: GenerateFlags) => reportErrors('generate', async () => {
+    .action((flags: GenerateFlags) => reportErrors('dataset generate', async () => {
       const schedule = chainScheduleFromFlags(flags);
       const policy: DatasetPolicy =
         flags.policy === 'probes' ? { kind: 'probes', probes: flags.probes } : flags.policy === 'quantile' ? { kind: 'quantile', q: flags.quantile } : { kind: flags.policy };
@@ -98,7 +99,7 @@ export function registerDatasetCommands(program: Command): void {
     .description('join the shards of one `dataset generate --shard K/N` run into the dataset an unsharded run writes')
     .argument('<dirs...>', 'shard folders (all N of them)')
     .requiredOption('--out <dir>', 'dataset folder to create')
-    .action((dirs: string[], flags: { out: string }) => reportErrors('merge', async () => {
+    .action((dirs: string[], flags: { out: string }) => reportErrors('dataset merge', async () => {
       const manifest = await mergeShards(dirs, flags.out);
       console.log(`${flags.out}: ${manifest.counts.samples} samples, ${manifest.counts.examples} examples from ${dirs.length} shards`);
     }));
@@ -108,35 +109,13 @@ export function registerDatasetCommands(program: Command): void {
     .description('counts, reward distribution (percentiles in seconds and hours), feature ranges')
     .argument('<dir>', 'dataset folder')
     .option('--json', 'as JSON')
-    .action((dir: string, flags: { json?: boolean }) => reportErrors('info', async () => {
+    .action((dir: string, flags: { json?: boolean }) => reportErrors('dataset info', async () => {
       const info = await datasetInfo(await openDataset(dir));
       process.stdout.write(flags.json ? JSON.stringify(info, null, 2) + '\n' : formatDatasetInfo(info));
     }));
 }
 
 /** Every failure here is the user's to act on (a flag, a folder, a trace): one line, exit status 1. */
-async function reportErrors(command: string, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    process.stderr.write(`mirage dataset ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.MIRAGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
-  }
-}
-
-function probesArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('a whole number >= 2');
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
-  return n;
-}
-
 function unitInterval(value: string): number {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('a number in 0..1');

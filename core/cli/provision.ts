@@ -8,7 +8,7 @@ import type { ProvisionPolicy } from '../slurm/provision/policy.js';
 import { averagePolicy, modelPolicy, reactivePolicy } from '../slurm/provision/policy.js';
 import type { ProvisionEvent } from '../slurm/provision/provisioner.js';
 import { Provisioner } from '../slurm/provision/provisioner.js';
-import { collect, finiteNumber, nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './slurm-args.js';
+import { collect, finiteNumber, nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './args.js';
 
 interface ProvisionFlags {
   script: string;

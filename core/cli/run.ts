@@ -5,7 +5,7 @@ import { runPipeline } from '../pipeline/run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import { summaryTable } from '../validate/report.js';
 import { progressReporter } from './progress.js';
-import { reportErrors } from './slurm-args.js';
+import { reportErrors } from './args.js';
 
 interface RunFlags {
   config?: string;

@@ -9,7 +9,7 @@ import { CliSlurmClient } from '../slurm/client.js';
 import type { SbatchSettings } from '../slurm/sbatch.js';
 import { checkSbatchSettings } from '../slurm/sbatch.js';
 import { registerProvisionCommands } from './provision.js';
-import { collect, positiveInt, reportErrors } from './slurm-args.js';
+import { collect, positiveInt, reportErrors } from './args.js';
 
 interface ArrayFlags {
   array: number;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliSlurmClient } from '../slurm/client.js';
 import { importTrace } from '../slurm/trace-import.js';
-import { reportErrors } from './slurm-args.js';
+import { reportErrors } from './args.js';
 
 interface ImportFlags {
   since: string;

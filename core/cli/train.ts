@@ -8,7 +8,7 @@ import { BACKEND_CHOICES, initBackend } from '../model/backend.js';
 import { openDataset } from '../dataset/reader.js';
 import { parseSimConfig } from '../sim/config.js';
 import { prepareWorkload } from '../sim/chain.js';
-import { formatClock, loadTraceFile, parseClock } from '../trace/index.js';
+import { formatClock, loadTraceFile } from '../trace/index.js';
 import type { Preset, TrainOverrides } from '../train/config.js';
 import { PRESETS } from '../train/config.js';
 import { datasetContentHash, trainingDataFromDataset } from '../train/dataset-data.js';
@@ -16,6 +16,7 @@ import type { TrainEvent } from '../train/events.js';
 import { chainEpisodeEnv, REFERENCE_EPISODES } from '../train/chain-env.js';
 import { REFERENCE_POLICY_CONFIG, trainPolicy } from '../train/policy.js';
 import { trainModel } from '../train/train.js';
+import { clockArg, nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 
 interface TrainFlags {
@@ -86,8 +87,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--finetune-experts', 'moe: train the experts with the gate (the reference does); default: frozen, except with --preset paper')
     .option('--base <dir>', 'policy: the trained regressor (moe or single network) whose outputs the policy reads')
     .option('--trace <file>', 'policy: the job trace the episodes replay')
-    .option('--from <time>', 'policy: earliest episode start (default: the dataset schedule start)', parseTime)
-    .option('--to <time>', 'policy: latest episode start (default: the dataset schedule end)', parseTime)
+    .option('--from <time>', 'policy: earliest episode start (default: the dataset schedule start)', clockArg(1_667_260_800))
+    .option('--to <time>', 'policy: latest episode start (default: the dataset schedule end)', clockArg(1_667_260_800))
     .option('--updates <n>', 'policy: policy-gradient updates (reference 60)', positiveInt)
     .option('--episodes <n>', 'policy: episodes per update (reference 32)', positiveInt)
     .option('--nodes <n>', 'policy without --data: nodes of the simulated cluster', positiveInt)
@@ -283,46 +284,10 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
   return lines.join('\n') + '\n';
 }
 
-async function reportErrors(command: string, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    process.stderr.write(`mirage ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.MIRAGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
-  }
-}
-
 function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : String(Math.round(v * 1000) / 1000);
-}
-
-function parseTime(value: string): number {
-  try {
-    return parseClock(value);
-  } catch {
-    throw new InvalidArgumentError(`a cluster time such as ${formatClock(1_667_260_800)}`);
-  }
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1');
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number > 0');
-  return n;
 }
 
 function fraction(value: string): number {

@@ -2,15 +2,17 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { BackendChoice } from '../model/backend.js';
+import { parseShard } from '../dataset/schedule.js';
 import { BACKEND_CHOICES } from '../model/backend.js';
 import { readManifest } from '../model/io.js';
-import { formatClock, parseClock, parseTimeRange } from '../trace/index.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
 import { summaryTable } from '../validate/report.js';
 import { runValidation } from '../validate/run.js';
+import type { ValidationRequest } from '../validate/run.js';
+import { mergeValidationShards, runValidationShard } from '../validate/shard.js';
 import { progressReporter } from './progress.js';
-import { nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './slurm-args.js';
+import { clockArg, nonNegativeInt, positiveInt, positiveNumber, rangeArg, reportErrors } from './args.js';
 
 interface ValidateFlags {
   trace: string;
@@ -39,18 +41,26 @@ interface ValidateFlags {
   batchSamples?: number;
   backend: BackendChoice;
   json?: boolean;
+  shard?: string;
 }
+
+/** Options the local command needs; not `requiredOption`s, which commander would also demand of `validate merge`. */
+const REQUIRED: Array<[keyof ValidateFlags, string]> = [
+  ['trace', '--trace <file>'],
+  ['start', '--start <time>'],
+  ['out', '--out <dir>'],
+];
 
 /** `mirage validate`: a policy against the baselines, online, on every sample of a schedule. */
 export function registerValidateCommands(program: Command): void {
-  program
+  const validate = program
     .command('validate')
     .description(
       'run the job chain of every sample with the policy under test deciding online (every 10 simulated minutes once 24 h of snapshots exist; at once when the predecessor has ended), beside the baselines, and write the run folder: reward.log (the reference format, policy under test), rewards.csv (every policy), summary.json, report.md, charts/*.svg.',
     )
-    .requiredOption('--trace <file>', 'job trace (Mirage dump, sacct, SWF)')
+    .option('--trace <file>', 'job trace (Mirage dump, sacct, SWF) (required)')
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'mirage', 'sacct', 'swf']).default('auto'))
-    .requiredOption('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', parseTime)
+    .option('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock) (required)', clockArg(1_677_628_800))
     .option('--samples <n>', 'samples in the schedule', positiveInt, 1)
     .option('--interval-hours <h>', 'hours between sample starts', positiveNumber, 4)
     .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)
@@ -69,14 +79,22 @@ export function registerValidateCommands(program: Command): void {
     .option('--sample', 'a policy model submits on a draw from its action probabilities (seeded by --seed)')
     .option('--seed <n>', 'seed of sampled decisions', nonNegativeInt, 0)
     .option('--baselines <list>', 'baselines to compare against (reactive is always run)', 'reactive,average,quantile')
-    .requiredOption('--out <dir>', 'run folder to write')
+    .option('--out <dir>', 'run folder to write, or with --shard the shard folder (required)')
+    .option('--shard <K/N>', 'run only the samples i with i % N == K (K from 0) and write a shard folder for `mirage validate merge`')
     .option('--workers <n>', 'worker threads (default: every core; 0 = this thread)', nonNegativeInt)
     .option('--batch-samples <n>', 'samples whose decisions share one model call (default: spread over the workers, at most 64)', positiveInt)
     .addOption(new Option('--backend <name>', 'TensorFlow.js back end of the model').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--json', 'progress as JSON lines and the summary as JSON on stdout')
+    .hook('preAction', (command, actionCommand) => {
+      // Hooks of a parent also run for its sub-commands: `validate merge` needs none of these.
+      if (actionCommand !== command) return;
+      const flags = command.opts<ValidateFlags>();
+      for (const [key, flag] of REQUIRED) if (flags[key] === undefined) command.error(`error: required option '${flag}' not specified`);
+    })
     .action((flags: ValidateFlags) =>
       reportErrors('validate', async () => {
         if (flags.greedy && flags.sample) throw new Error('--greedy and --sample exclude each other');
+        const shard = flags.shard === undefined ? null : parseShard(flags.shard);
         const baselines = parseBaselines(flags.baselines, flags);
         const policy = await policyUnderTest(flags);
         const progress = progressReporter({ json: flags.json });
@@ -85,8 +103,7 @@ export function registerValidateCommands(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          const result = await runValidation(
-            {
+          const request: ValidationRequest = {
               tracePath: flags.trace,
               format: flags.format,
               sim: { nodes: flags.nodes },
@@ -102,9 +119,16 @@ export function registerValidateCommands(program: Command): void {
               policy,
               baselines,
               outDir: flags.out,
-            },
-            { workers: flags.workers, batchSamples: flags.batchSamples, signal: abort.signal, onProgress: progress.report },
-          );
+          };
+          const options = { workers: flags.workers, batchSamples: flags.batchSamples, signal: abort.signal, onProgress: progress.report };
+          if (shard) {
+            const done = await runValidationShard(request, shard, options);
+            progress.finish();
+            const line = { shard: `${shard.index}/${shard.count}`, samples: done.manifest.samples.length, out: flags.out };
+            process.stdout.write(flags.json ? JSON.stringify(line) + '\n' : `shard ${line.shard}: ${line.samples} samples -> ${flags.out} (join the shards with \`mirage validate merge\`)\n`);
+            return;
+          }
+          const result = await runValidation(request, options);
           progress.finish();
           if (flags.json) {
             process.stdout.write(JSON.stringify(result.summary) + '\n');
@@ -118,6 +142,25 @@ export function registerValidateCommands(program: Command): void {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
         }
+      }),
+    );
+
+  validate
+    .command('merge')
+    .description(
+      'join the shard folders of one `mirage validate --shard K/N` run (every K of one N, each once) into the run folder an unsharded `mirage validate` writes, byte for byte',
+    )
+    .argument('<shard-dirs...>', 'shard folders')
+    .option('--out <dir>', 'run folder to write (required)')
+    .option('--json', 'the summary as JSON on stdout')
+    .action((shardDirs: string[], own: { out?: string; json?: boolean }, command: Command) =>
+      reportErrors('validate merge', async () => {
+        // `validate` parses its own --out / --json before the sub-command sees them: take either.
+        const flags = { ...command.parent?.opts<{ out?: string; json?: boolean }>(), ...own };
+        if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified");
+        const summary = await mergeValidationShards(shardDirs, flags.out);
+        if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else process.stdout.write(`${summaryTable(summary.policies)}\n\n${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (from ${shardDirs.length} shards)\n`);
       }),
     );
 }
@@ -148,23 +191,6 @@ async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> 
       : { kind: 'regressor', lowHours: flags.interval[0], highHours: flags.interval[1], confirmations: flags.confirmations };
   if (manifest.kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${manifest.kind} regressor`);
   return { kind: 'model', modelDir, rule, backend: flags.backend, label: flags.label };
-}
-
-function rangeArg(text: string, previous: Array<{ fromSec: number; toSec: number }>): Array<{ fromSec: number; toSec: number }> {
-  try {
-    const { from, to } = parseTimeRange(text);
-    return [...previous, { fromSec: Number(from), toSec: Number(to) }];
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-function parseTime(value: string): number {
-  try {
-    return parseClock(value);
-  } catch {
-    throw new InvalidArgumentError(`a cluster time such as ${formatClock(1_677_628_800)}`);
-  }
 }
 
 function nonNegativeNumber(value: string): number {

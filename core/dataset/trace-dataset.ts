@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { WorkOptions } from '../progress.js';
 import type { SimConfigInput } from '../sim/config.js';
@@ -10,6 +8,7 @@ import type { GenerateResult } from './generate.js';
 import { generateDataset } from './generate.js';
 import type { DatasetConfig, DatasetPolicy, FeatureMode, Shard } from './manifest.js';
 import type { ChainSchedule } from '../sim/chain.js';
+import { sha256OfFile } from '../trace/hash.js';
 
 /** A dataset of a trace file: what `mirage dataset generate` asks for. */
 export interface TraceDatasetRequest {
@@ -57,14 +56,4 @@ export async function generateTraceDataset(request: TraceDatasetRequest, options
     source: { worker: new URL('./chain-worker.js', import.meta.url).href, init },
     featureNames: FEATURE_NAMES,
   });
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (error) {
-    throw new Error(`cannot read trace ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return hash.digest('hex');
 }

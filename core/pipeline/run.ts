@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256OfFile } from '../trace/hash.js';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -83,16 +82,6 @@ export function tuningSamples(config: PipelineConfig): number[] {
   return indices.slice(indices.length - held);
 }
 export const MODEL_SUBDIR = 'model';
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (error) {
-    throw new Error(`cannot read trace ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return hash.digest('hex');
-}
 
 const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
 

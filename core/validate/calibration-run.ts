@@ -12,7 +12,8 @@ import type { RewardStats } from './stats.js';
 import { modelBatchSize } from './run.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
 import { rewardStats } from './stats.js';
-import { chunks, runValidationTasks, sha256OfFile, threadsFor } from './tasks.js';
+import { sha256OfFile } from '../trace/hash.js';
+import { chunks, runValidationTasks, threadsFor } from './tasks.js';
 
 export interface CalibrationRequest {
   tracePath: string;

@@ -5,14 +5,16 @@ import { throwIfAborted } from '../progress.js';
 import { ChainScheduleSchema, scheduledSamples } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
-import type { SimConfigInput } from '../sim/config.js';
+import type { SimConfig, SimConfigInput } from '../sim/config.js';
 import { formatClock } from '../trace/index.js';
 import { writeValidationRun } from './output.js';
+import type { ValidationOutput } from './output.js';
 import { policyLabel } from './policies.js';
 import type { BaselinePolicy, SampleOutcome, ValidationPolicy } from './policies.js';
 import { PRED_JOB_ID, SUCC_JOB_ID } from './rewardLog.js';
 import type { RewardLogRow } from './rewardLog.js';
-import { chunks, runValidationTasks, sha256OfFile, threadsFor } from './tasks.js';
+import { sha256OfFile } from '../trace/hash.js';
+import { chunks, runValidationTasks, threadsFor } from './tasks.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
 import type { SampleReward, ValidationSummary } from './summary.js';
 
@@ -113,21 +115,45 @@ function describePolicy(p: ValidationPolicy): unknown {
   return p;
 }
 
+/** What a validation runs: the request resolved (trace hashed, defaults filled in) and the samples to run. */
+export interface ValidationPlan {
+  tracePath: string;
+  sha256: string;
+  schedule: ChainSchedule;
+  sim: SimConfig;
+  /** The policy under test first, then the baselines (policiesOfRun). */
+  policies: ValidationPolicy[];
+  /** Sample indices, ascending. */
+  indices: number[];
+}
+
+/** Every policy's outcome on every sample of a plan, before anything is written. */
+export interface ValidationOutcomes {
+  plan: ValidationPlan;
+  /** Per policy (plan.policies order): sample index -> outcome. */
+  outcomes: Map<number, SampleOutcome>[];
+  modelSeconds: number;
+  modelCalls: number;
+  modelWindows: number;
+}
+
 /**
- * Validates a policy against the baselines on every sample of a schedule and
- * writes the run folder (reward.log, rewards.csv, summary.json, report.md,
- * charts/). Samples run on worker threads; a model's samples run in batches,
- * each decision round one model call for the whole batch.
+ * Runs every policy on the schedule's samples (or only on `only`, ascending,
+ * a subset of them: a shard) and returns the outcomes. Samples run on worker
+ * threads; a model's samples run in batches, each decision round one model
+ * call for the whole batch.
  */
-export async function runValidation(request: ValidationRequest, options: ValidationOptions = {}): Promise<ValidationResult> {
-  const started = performance.now();
+export async function collectValidationOutcomes(
+  request: ValidationRequest,
+  options: ValidationOptions & { only?: readonly number[] } = {},
+): Promise<ValidationOutcomes> {
   const schedule = ChainScheduleSchema.parse(request.schedule);
   const sim = parseSimConfig(request.sim ?? {});
   const tracePath = resolve(request.tracePath);
   const sha256 = await sha256OfFile(tracePath);
   const policies = policiesOfRun(request.policy, request.baselines);
-  const indices = scheduledSamples(schedule);
-  if (indices.length === 0) throw new Error('the schedule has no sample left to validate (all excluded)');
+  const indices = options.only ? [...options.only] : scheduledSamples(schedule);
+  if (indices.length === 0 && !options.only) throw new Error('the schedule has no sample left to validate (all excluded)');
   const init: ValidationInit = { tracePath, format: request.format ?? 'auto', sha256, sim, schedule, policies };
   const threads = threadsFor(options.workers);
   const tasks = planTasks(policies, indices, threads, options.batchSamples);
@@ -151,16 +177,33 @@ export async function runValidation(request: ValidationRequest, options: Validat
   report();
   await runValidationTasks(init, tasks, { workers: options.workers, signal: options.signal, onResult: collect });
   throwIfAborted(options.signal);
+  return { plan: { tracePath, sha256, schedule, sim, policies, indices }, outcomes, modelSeconds, modelCalls, modelWindows };
+}
 
+/**
+ * The run folder's content from a plan's outcomes: what runValidation writes,
+ * and what merging a sharded run's outcomes writes (the same bytes).
+ */
+export function validationOutputOf(
+  plan: ValidationPlan,
+  outcomes: readonly ReadonlyMap<number, SampleOutcome>[],
+  extra: { run?: Record<string, unknown>; title?: string } = {},
+): ValidationOutput {
+  const { policies, indices, schedule, sim } = plan;
+  const outcomeOf = (p: number, i: number): SampleOutcome => {
+    const o = outcomes[p]?.get(i);
+    if (!o) throw new Error(`no outcome of ${policyLabel(policies[p])} on sample ${i}`);
+    return o;
+  };
   const labels = policies.map(policyLabel);
   const records: SampleReward[] = [];
   policies.forEach((_, p) => {
-    for (const i of indices) records.push(recordOf(labels[p], outcomes[p].get(i)!));
+    for (const i of indices) records.push(recordOf(labels[p], outcomeOf(p, i)));
   });
-  const underTest = indices.map((i) => rewardLogRowOf(outcomes[0].get(i)!));
+  const underTest = indices.map((i) => rewardLogRowOf(outcomeOf(0, i)));
   const run: Record<string, unknown> = {
-    trace: basename(tracePath),
-    traceSha256: sha256,
+    trace: basename(plan.tracePath),
+    traceSha256: plan.sha256,
     start: formatClock(schedule.startSec),
     samples: indices.length,
     intervalHours: schedule.intervalHours,
@@ -169,21 +212,32 @@ export async function runValidation(request: ValidationRequest, options: Validat
     jobNodes: schedule.jobNodes,
     nodes: sim.nodes,
     ...(schedule.exclude ? { exclude: schedule.exclude.map((r) => `${formatClock(r.fromSec)},${formatClock(r.toSec)}`) } : {}),
-    policy: describePolicy(request.policy),
+    policy: describePolicy(policies[0]),
     baselines: policies.slice(1).map(describePolicy),
-    ...request.run,
+    ...extra.run,
   };
-  const summary = await writeValidationRun(request.outDir, {
+  return {
     rewardLog: underTest,
     records,
     run,
-    title: request.title ?? `Validation of ${labels[0]} (${indices.length} samples from ${formatClock(schedule.startSec)})`,
-  });
+    title: extra.title ?? `Validation of ${labels[0]} (${indices.length} samples from ${formatClock(schedule.startSec)})`,
+  };
+}
+
+/**
+ * Validates a policy against the baselines on every sample of a schedule and
+ * writes the run folder (reward.log, rewards.csv, summary.json, report.md,
+ * charts/).
+ */
+export async function runValidation(request: ValidationRequest, options: ValidationOptions = {}): Promise<ValidationResult> {
+  const started = performance.now();
+  const collected = await collectValidationOutcomes(request, options);
+  const summary = await writeValidationRun(request.outDir, validationOutputOf(collected.plan, collected.outcomes, { run: request.run, title: request.title }));
   return {
     outDir: request.outDir,
     summary,
-    seconds: { total: (performance.now() - started) / 1000, model: modelSeconds },
-    modelCalls,
-    modelWindows,
+    seconds: { total: (performance.now() - started) / 1000, model: collected.modelSeconds },
+    modelCalls: collected.modelCalls,
+    modelWindows: collected.modelWindows,
   };
 }

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { createWorkerPool, defaultThreadCount, runTasks } from '../parallel/pool.js';
 import { throwIfAborted } from '../progress.js';
 import { createValidationRunner } from './runner.js';
@@ -39,16 +37,6 @@ export async function runValidationTasks(
   } finally {
     await pool.destroy();
   }
-}
-
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (error) {
-    throw new Error(`cannot read trace ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return hash.digest('hex');
 }
 
 /** Consecutive slices of at most `size` items. */

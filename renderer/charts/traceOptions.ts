@@ -207,14 +207,3 @@ export function histogramOption(histogram: Histogram, theme: ChartTheme, axisNam
     ],
   };
 }
-
-/** Number of data points an option draws (what the e2e suite and the charts' data-points attribute check). */
-export function dataPointCount(option: EChartsOption): number {
-  const series = Array.isArray(option.series) ? option.series : option.series ? [option.series] : [];
-  let n = 0;
-  for (const s of series) {
-    const data = (s as { data?: unknown[] }).data;
-    if (Array.isArray(data)) n += data.length;
-  }
-  return n;
-}

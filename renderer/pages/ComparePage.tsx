@@ -8,6 +8,7 @@ import type { CompareChart } from '../charts/compareOptions.js';
 import { compareOptions, recordsByPolicy, sampleAtTimelinePoint } from '../charts/compareOptions.js';
 import { sampleTimelineOption, timelineMarkColors } from '../charts/experimentOptions.js';
 import { DownloadIcon, FlaskIcon } from '../components/icons.js';
+import { ErrorNotice } from '../components/Notices.js';
 import { formatClock, formatDuration, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { services } from '../services.js';
 import { useCompareStore } from '../stores/compare.js';
@@ -303,11 +304,7 @@ export function ComparePage() {
           <div className="grow">{n}</div>
         </div>
       ))}
-      {error && (
-        <div className="notice error" role="alert">
-          <div className="grow">{error}</div>
-        </div>
-      )}
+      {error && <ErrorNotice>{error}</ErrorNotice>}
       {selected.length === 0 && (
         <div className="panel empty-state">
           <h2>Pick runs to compare</h2>

@@ -4,6 +4,7 @@ import type { RunInfo } from '../../core/api/experiment.js';
 import { policyColors } from '../../core/charts/palette.js';
 import { CompareIcon, FlaskIcon, PlayIcon, StopIcon } from '../components/icons.js';
 import { LossChart, resetZoom } from '../components/LossChart.js';
+import { ErrorNotice } from '../components/Notices.js';
 import { StageList } from '../components/StageList.js';
 import { formatClock, formatDuration, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { useCompareStore } from '../stores/compare.js';
@@ -151,22 +152,11 @@ export function RunPage() {
         </button>
       </div>
 
-      {actionError && (
-        <div className="notice error" role="alert">
-          <div className="grow">{actionError}</div>
-          <div className="actions">
-            <button type="button" className="btn small" onClick={dismissError}>
-              Dismiss
-            </button>
-          </div>
-        </div>
-      )}
+      {actionError && <ErrorNotice onDismiss={dismissError}>{actionError}</ErrorNotice>}
       {run.state === 'failed' && (
-        <div className="notice error" role="alert" data-testid="run-error">
-          <div className="grow">
-            <strong>The run failed.</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{run.error}</span>
-          </div>
-        </div>
+        <ErrorNotice testId="run-error">
+          <strong>The run failed.</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{run.error}</span>
+        </ErrorNotice>
       )}
       {(run.state === 'interrupted' || run.state === 'cancelled') && (
         <div className="notice info" role="status" data-testid="run-stopped">

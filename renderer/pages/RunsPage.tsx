@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RunInfo } from '../../core/api/experiment.js';
 import { CompareIcon, FlaskIcon, PlayIcon, RefreshIcon, StopIcon, TrashIcon } from '../components/icons.js';
+import { ErrorNotice } from '../components/Notices.js';
 import { formatClock, formatDuration, formatNumber } from '../lib/format.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useConnectionStore } from '../stores/connection.js';
@@ -76,18 +77,7 @@ export function RunsPage() {
           <FlaskIcon /> New experiment
         </button>
       </div>
-      {(listError || actionError) && (
-        <div className="notice error" role="alert">
-          <div className="grow">{listError ?? actionError}</div>
-          {actionError && (
-            <div className="actions">
-              <button type="button" className="btn small" onClick={dismissError}>
-                Dismiss
-              </button>
-            </div>
-          )}
-        </div>
-      )}
+      {(listError || actionError) && <ErrorNotice onDismiss={actionError ? dismissError : undefined}>{listError ?? actionError}</ErrorNotice>}
       <section className="panel">
         {loaded && runs.length === 0 ? (
           <div className="empty-state">

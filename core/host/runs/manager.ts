@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PolicyHeadline, RunDetail, RunInfo, RunStage, StageProgress } from '../../api/experiment.js';
+import type { RunDetail, RunInfo, RunStage, StageProgress } from '../../api/experiment.js';
 import { ServiceError } from '../../api/errors.js';
 import type { PipelineConfig } from '../../pipeline/config.js';
 import { parsePipelineConfig } from '../../pipeline/config.js';
@@ -11,7 +11,7 @@ import type { TrainEvent } from '../../train/events.js';
 import { TrainEventSchema } from '../../train/events.js';
 import type { EventHub } from '../events.js';
 import type { RunRecord, RunStore, StoredInfo } from './store.js';
-import { publicInfo } from './store.js';
+import { policyHeadlines, publicInfo } from './store.js';
 
 /** The pipeline module, loaded on first use: it brings TensorFlow.js, which the trace explorer never needs. */
 type PipelineModule = typeof PipelineRun;
@@ -327,7 +327,7 @@ export class RunManager {
           }
         },
       });
-      final = { state: 'done', metrics: headlines(result.summary.policies) };
+      final = { state: 'done', metrics: policyHeadlines(result.summary.policies) };
     } catch (error) {
       const aborted = controller.signal.aborted;
       if (!aborted) this.log(`run ${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -351,17 +351,6 @@ export class RunManager {
   private log(message: string): void {
     (this.options.log ?? console.error)(`mirage host: ${message}`);
   }
-}
-
-function headlines(policies: readonly PolicyHeadline[]): PolicyHeadline[] {
-  return policies.map((p) => ({
-    policy: p.policy,
-    n: p.n,
-    meanAbsRewardHours: p.meanAbsRewardHours,
-    meanInterruptionHours: p.meanInterruptionHours,
-    meanOverlapHours: p.meanOverlapHours,
-    zeroInterruptionShare: p.zeroInterruptionShare,
-  }));
 }
 
 async function chartsOf(dir: string): Promise<string[]> {

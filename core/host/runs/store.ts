@@ -3,7 +3,7 @@ import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } fr
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RunIdSchema, RunInfoSchema } from '../../api/experiment.js';
-import type { RunInfo } from '../../api/experiment.js';
+import type { PolicyHeadline, RunInfo } from '../../api/experiment.js';
 import { writeFileAtomic } from '../../dataset/atomic.js';
 import type { PipelineConfig } from '../../pipeline/config.js';
 import { TrainEventSchema } from '../../train/events.js';
@@ -41,6 +41,18 @@ export const RunRecordSchema = z.object({
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
 export type StoredInfo = RunRecord['info'];
+
+/** The headline fields of each policy's summary (summary.json carries more). */
+export function policyHeadlines(policies: readonly PolicyHeadline[]): PolicyHeadline[] {
+  return policies.map((p) => ({
+    policy: p.policy,
+    n: p.n,
+    meanAbsRewardHours: p.meanAbsRewardHours,
+    meanInterruptionHours: p.meanInterruptionHours,
+    meanOverlapHours: p.meanOverlapHours,
+    zeroInterruptionShare: p.zeroInterruptionShare,
+  }));
+}
 
 const RESUMABLE: ReadonlySet<RunInfo['state']> = new Set(['interrupted', 'cancelled', 'failed']);
 
@@ -189,14 +201,7 @@ export class RunStore {
         backend: null,
         training: null,
         metrics: summary.success
-          ? summary.data.policies.map((p) => ({
-              policy: p.policy,
-              n: p.n,
-              meanAbsRewardHours: p.meanAbsRewardHours,
-              meanInterruptionHours: p.meanInterruptionHours,
-              meanOverlapHours: p.meanOverlapHours,
-              zeroInterruptionShare: p.zeroInterruptionShare,
-            }))
+          ? policyHeadlines(summary.data.policies)
           : null,
         resumable: false,
       };

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import { formatClock, parseClock, parseTimeRange } from '../trace/index.js';
 
-/** Option parsers and error reporting shared by the Slurm commands (slurm, provision, trace import). */
+/** Option parsers and error reporting shared by the `mirage` sub-commands. */
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -24,6 +25,34 @@ export function finiteNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('a number');
   return n;
+}
+
+/** Successor submit times per sample: at least the predecessor's submit and end. */
+export function probesArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('a whole number >= 2');
+  return n;
+}
+
+/** A parser for a cluster-clock time; `exampleSec` is the time its error message shows. */
+export function clockArg(exampleSec: number): (value: string) => number {
+  return (value) => {
+    try {
+      return parseClock(value);
+    } catch {
+      throw new InvalidArgumentError(`a cluster time such as ${formatClock(exampleSec)}`);
+    }
+  };
+}
+
+/** Repeatable `from,to` option: every range, in order. */
+export function rangeArg(text: string, previous: Array<{ fromSec: number; toSec: number }>): Array<{ fromSec: number; toSec: number }> {
+  try {
+    const { from, to } = parseTimeRange(text);
+    return [...previous, { fromSec: Number(from), toSec: Number(to) }];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Repeatable option: every value, in order. */

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { mirage } from './testing.js';
+
+const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
+const root = await mkdtemp(join(tmpdir(), 'mirage-cli-validate-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function hashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  for (const e of files) out[relative(dir, join(e.parentPath, e.name))] = createHash('sha256').update(await readFile(join(e.parentPath, e.name))).digest('hex');
+  return out;
+}
+
+const flags = ['--trace', TRACE, '--start', '2023-03-01T00:00:00', '--samples', '3', '--policy', 'reactive', '--baselines', 'average', '--workers', '0'];
+
+describe('mirage validate --shard / validate merge', () => {
+  it('runs 2 shards and merges them into the folder an unsharded run writes', async () => {
+    const whole = await mirage('validate', ...flags, '--out', join(root, 'whole'));
+    expect(whole.exitCode, whole.stderr).toBe(0);
+    const s0 = await mirage('validate', ...flags, '--shard', '0/2', '--out', join(root, 's0'));
+    expect(s0.stdout).toContain('shard 0/2: 2 samples');
+    await mirage('validate', ...flags, '--shard', '1/2', '--out', join(root, 's1'));
+    const merged = await mirage('validate', 'merge', join(root, 's1'), join(root, 's0'), '--out', join(root, 'merged'));
+    expect(merged.exitCode, merged.stderr).toBe(0);
+    expect(merged.stdout).toContain('| average | 3 |');
+    const expected = await hashes(join(root, 'whole'));
+    expect(Object.keys(expected)).toContain('charts/cdf.svg');
+    expect(await hashes(join(root, 'merged'))).toEqual(expected);
+  });
+
+  it('reports a missing shard, a bad --shard and a missing --out on one line with exit status 1', async () => {
+    const missing = await mirage('validate', 'merge', join(root, 's0'), '--out', join(root, 'm1'));
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/^mirage validate merge: shard 1\/2 missing/m);
+    const noOut = await mirage('validate', 'merge', join(root, 's0'));
+    expect(noOut.stderr).toMatch(/required option '--out <dir>' not specified/);
+    const bad = await mirage('validate', ...flags, '--shard', '2/2', '--out', join(root, 'x'));
+    expect(bad.stderr).toMatch(/--shard: K must be in 0..N-1/);
+  });
+
+  it('can be planned as a Slurm job array', async () => {
+    const plan = await mirage('slurm', 'validate', '--array', '3', '--out', join(root, 'array'), '--dry-run', '--mirage', `${process.execPath} bin/mirage.js`, ...flags);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('#SBATCH --array=0-2');
+    expect(plan.stdout).toContain('--shard "${SLURM_ARRAY_TASK_ID}/3"');
+    expect(plan.stdout).toMatch(/validate merge .*shard-0.*shard-1.*shard-2/);
+  });
+});
