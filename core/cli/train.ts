@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { readManifest } from '../model/io.js';
+import { WAIT_MODEL_KIND, isWaitModelDir, readWaitModel } from '../model/wait-model.js';
+import type { WaitModel } from '../model/wait-model.js';
+import { trainWaitModelOnDataset } from '../train/wait.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { assertInputCompatible } from '../model/manifest.js';
 import type { BackendChoice } from '../model/backend.js';
@@ -22,7 +25,7 @@ import { progressReporter } from './progress.js';
 interface TrainFlags {
   data?: string;
   out: string;
-  model: 'transformer' | 'moe' | 'policy' | 'default';
+  model: 'transformer' | 'moe' | 'policy' | 'default' | typeof WAIT_MODEL_KIND;
   preset?: Preset;
   epochs?: number;
   seed: number;
@@ -65,7 +68,11 @@ export function registerTrainCommands(program: Command): void {
     )
     .option('--data <dir>', 'dataset folder (`mirage dataset generate`); for policy: where the episode range and simulator settings come from')
     .requiredOption('--out <dir>', 'model folder to write (checkpoints go to its checkpoints/ folder)')
-    .addOption(new Option('--model <kind>', 'model kind').choices(['transformer', 'moe', 'policy', 'default']).default('default'))
+    .addOption(
+      new Option('--model <kind>', `model kind (${WAIT_MODEL_KIND}: ridge regression of the successor's queue wait, what \`mirage run\` uses by default; no neural settings)`)
+        .choices(['transformer', 'moe', 'policy', 'default', WAIT_MODEL_KIND])
+        .default('default'),
+    )
     .addOption(new Option('--preset <name>', "the reference's sizes and settings").choices([...PRESETS]))
     .option('--epochs <n>', 'epochs (moe: per expert)', positiveInt)
     .option('--seed <n>', 'seed of initialisation, shuffles, dropout, episodes', nonNegativeInt, 0)
@@ -103,6 +110,11 @@ export function registerTrainCommands(program: Command): void {
     .option('--json', 'the whole mirage-model.json')
     .action((dir: string, flags: { json?: boolean }) =>
       reportErrors('model info', async () => {
+        if (await isWaitModelDir(dir)) {
+          const wait = await readWaitModel(dir);
+          process.stdout.write(flags.json ? JSON.stringify(wait, null, 2) + '\n' : formatWaitModelInfo(dir, wait));
+          return;
+        }
         const manifest = await readManifest(dir);
         process.stdout.write(flags.json ? JSON.stringify(manifest, null, 2) + '\n' : formatModelInfo(dir, manifest));
       }),
@@ -127,6 +139,13 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     }
   };
   try {
+    if (flags.model === WAIT_MODEL_KIND) {
+      if (!flags.data) throw new Error('--data is required');
+      const model = await trainWaitModelOnDataset(flags.data, flags.out, { validationFraction: flags.validationFraction ?? 0.2 });
+      if (flags.json) process.stdout.write(JSON.stringify({ type: 'done', kind: model.kind, metrics: model.metrics }) + '\n');
+      else process.stdout.write(formatWaitModelInfo(flags.out, model));
+      return;
+    }
     const backend = await initBackend(flags.backend);
     if (!flags.json) process.stderr.write(`back end: ${backend.description}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')})` : ''}\n`);
     const options = { signal: abort.signal, onProgress: flags.json ? undefined : progress.report, onEvent, stepEventIntervalMs: 500 };
@@ -282,6 +301,18 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
     `back end    ${m.backend}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+export function formatWaitModelInfo(dir: string, m: WaitModel): string {
+  return [
+    `model       ${dir}`,
+    `kind        ${m.kind}   (schema ${m.schemaVersion})`,
+    `network     ridge regression (penalty ${m.ridgeLambda}) of the successor's queue wait on ${m.features.length} snapshot features`,
+    `output      ${m.target.toReward} (hours)`,
+    `input       ${m.input.featureMode} features, ${m.input.seqLen} x ${m.input.featureNames.length}, cluster of ${m.clusterNodes} nodes`,
+    `data        ${m.dataset.rows} rows (${m.dataset.trainRows} train, ${m.dataset.validationRows} validation, ${m.dataset.skippedRows} skipped)`,
+    `metrics     ${Object.entries(m.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
+  ].join('\n') + '\n';
 }
 
 function fmt(v: number | null | undefined): string {

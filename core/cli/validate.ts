@@ -5,6 +5,7 @@ import type { BackendChoice } from '../model/backend.js';
 import { parseShard } from '../dataset/schedule.js';
 import { BACKEND_CHOICES } from '../model/backend.js';
 import { readManifest } from '../model/io.js';
+import { WAIT_MODEL_KIND, isWaitModelDir } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
 import { summaryTable } from '../validate/report.js';
@@ -184,12 +185,12 @@ async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> 
   }
   if (!flags.model) throw new Error('--policy model needs --model <dir> (a folder written by mirage train)');
   const modelDir = resolve(flags.model);
-  const manifest = await readManifest(modelDir);
+  const kind = (await isWaitModelDir(modelDir)) ? WAIT_MODEL_KIND : (await readManifest(modelDir)).kind;
   const rule: DecisionRule =
-    manifest.kind === 'policy'
+    kind === 'policy'
       ? { kind: 'policy', mode: flags.sample ? 'sample' : 'greedy', seed: flags.seed }
       : { kind: 'regressor', lowHours: flags.interval[0], highHours: flags.interval[1], confirmations: flags.confirmations };
-  if (manifest.kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${manifest.kind} regressor`);
+  if (kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${kind} regressor`);
   return { kind: 'model', modelDir, rule, backend: flags.backend, label: flags.label };
 }
 

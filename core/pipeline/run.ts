@@ -5,9 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { writeFileAtomic } from '../dataset/atomic.js';
 import { stableJson } from '../dataset/manifest.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
-import { openDataset, sampleTimeQuantile, splitBySampleTime } from '../dataset/reader.js';
 import { readManifest } from '../model/io.js';
-import { WAIT_MODEL_KIND, fitWaitModel, isWaitModelDir, readWaitModel, saveWaitModel } from '../model/wait-model.js';
+import { WAIT_MODEL_KIND, isWaitModelDir, readWaitModel } from '../model/wait-model.js';
 import type { Progress, WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import { scheduledSamples } from '../sim/chain.js';
@@ -17,6 +16,7 @@ import type { TrainOverrides } from '../train/config.js';
 import { loadTrainingData } from '../train/dataset-data.js';
 import type { TrainEvent } from '../train/events.js';
 import { trainModel } from '../train/train.js';
+import { trainWaitModelOnDataset } from '../train/wait.js';
 import { TOOL_VERSION } from '../version.js';
 import { candidateRules } from '../validate/calibrate.js';
 import type { Calibration, RegressorRule } from '../validate/calibrate.js';
@@ -84,28 +84,6 @@ export function tuningSamples(config: PipelineConfig): number[] {
 export const MODEL_SUBDIR = 'model';
 
 const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
-
-/** Fits the wait model on the training samples before the held-out tail (the same split core/train uses), so calibration sees out-of-sample predictions. */
-async function trainWaitModel(dataDir: string, modelDir: string, config: PipelineConfig): Promise<void> {
-  const dataset = await openDataset(dataDir);
-  if (dataset.count === 0) throw new Error(`${dataDir}: the dataset holds no examples`);
-  const split = splitBySampleTime(dataset, sampleTimeQuantile(dataset, config.training.validationFraction));
-  const model = fitWaitModel(
-    {
-      features: dataset.features,
-      count: dataset.count,
-      seqLen: dataset.windowLength,
-      featureNames: dataset.manifest.featureNames,
-      featureMode: dataset.manifest.config.featureMode,
-      submitSec: dataset.columns.submit_sec,
-      succStartSec: dataset.columns.succ_start_sec,
-      train: split.train,
-      validation: split.validation,
-    },
-    { clusterNodes: config.sim.nodes },
-  );
-  await saveWaitModel(modelDir, model);
-}
 
 /** What the report says about the model: a TensorFlow.js model's manifest, or a wait model's few facts. */
 async function reportedModel(modelDir: string): Promise<PipelineReportInput['model']> {
@@ -222,7 +200,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     { tool, dataset: datasetStage.key, training: config.training },
     async (dir) => {
       if (config.training.model === WAIT_MODEL_KIND) {
-        await trainWaitModel(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), config);
+        await trainWaitModelOnDataset(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), { validationFraction: config.training.validationFraction });
         await writeFileAtomic(join(dir, 'history.json'), JSON.stringify({ backend: WAIT_MODEL_BACKEND, events: [] }, null, 1) + '\n');
         return;
       }

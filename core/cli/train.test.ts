@@ -1,0 +1,39 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readWaitModel } from '../model/wait-model.js';
+import { parseRewardLog } from '../validate/rewardLog.js';
+import { mirage } from './testing.js';
+
+const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
+const root = await mkdtemp(join(tmpdir(), 'mirage-cli-train-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('mirage train --model wait-linear', () => {
+  it('fits the wait model on a dataset folder, describes it, and validates with it', async () => {
+    const data = join(root, 'data');
+    const gen = await mirage('dataset', 'generate', '--trace', TRACE, '--start', '2022-11-01T00:00:00', '--samples', '10', '--workers', '0', '--out', data);
+    expect(gen.exitCode, gen.stderr).toBe(0);
+
+    const model = join(root, 'model');
+    const train = await mirage('train', '--model', 'wait-linear', '--data', data, '--out', model, '--validation-fraction', '0.3');
+    expect(train.exitCode, train.stderr).toBe(0);
+    const saved = await readWaitModel(model);
+    // 10 samples x 7 probes; the last 3 samples by time are held out.
+    expect(saved.dataset.rows).toBe(70);
+    expect(saved.dataset.validationRows).toBe(21);
+    expect(saved.dataset.trainRows + saved.dataset.skippedRows).toBe(49);
+    expect(saved.clusterNodes).toBe(88);
+
+    const info = await mirage('model', 'info', model);
+    expect(info.stdout).toContain('kind        wait-linear');
+
+    const out = join(root, 'validate');
+    const val = await mirage('validate', '--trace', TRACE, '--start', '2023-03-01T00:00:00', '--samples', '3', '--policy', 'model', '--model', model, '--workers', '0', '--out', out);
+    expect(val.exitCode, val.stderr).toBe(0);
+    const log = parseRewardLog(await readFile(join(out, 'reward.log'), 'utf8'));
+    expect(log.rows.map((row) => row.index)).toEqual([0, 1, 2]);
+  });
+});
