@@ -28,11 +28,17 @@ export interface ChainScheduleFlags {
  * chain`, dataset generation, validation): same names, same defaults, the
  * reference's values.
  */
-export function addChainScheduleOptions(command: Command): Command {
+export function addChainScheduleOptions(command: Command, options: { enforceRequired?: boolean } = {}): Command {
+  // A command with sub-commands (`validate merge`) checks --trace/--start itself: commander would demand them of the sub-command too.
+  const enforce = options.enforceRequired ?? true;
+  const required = (flags: string, description: string, parse?: (value: string) => unknown): Command =>
+    enforce
+      ? parse ? command.requiredOption(flags, description, parse) : command.requiredOption(flags, description)
+      : parse ? command.option(flags, `${description} (required)`, parse) : command.option(flags, `${description} (required)`);
+  required('--trace <file>', 'job trace (Mirage dump, sacct, SWF)');
+  required('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', clockArg(1_677_628_800));
   return command
-    .requiredOption('--trace <file>', 'job trace (Mirage dump, sacct, SWF)')
     .addOption(new Option('--format <format>', 'trace format').choices(['auto', ...TRACE_FORMATS]).default('auto'))
-    .requiredOption('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock)', clockArg(1_677_628_800))
     .option('--samples <n>', 'samples in the schedule', positiveInt, 1)
     .option('--interval-hours <h>', 'hours between sample starts', positiveNumber, 4)
     .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)

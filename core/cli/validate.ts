@@ -12,20 +12,12 @@ import { summaryTable } from '../validate/report.js';
 import { runValidation } from '../validate/run.js';
 import type { ValidationRequest } from '../validate/run.js';
 import { mergeValidationShards, runValidationShard } from '../validate/shard.js';
+import { addChainScheduleOptions } from './chain.js';
+import type { ChainScheduleFlags } from './chain.js';
 import { progressReporter } from './progress.js';
-import { clockArg, nonNegativeInt, positiveInt, positiveNumber, rangeArg, reportErrors } from './args.js';
+import { nonNegativeInt, positiveInt, reportErrors } from './args.js';
 
-interface ValidateFlags {
-  trace: string;
-  format: 'auto' | 'mirage' | 'sacct' | 'swf';
-  start: number;
-  samples: number;
-  intervalHours: number;
-  warmupDays: number;
-  workloadDays: number;
-  jobNodes: number;
-  exclude: Array<{ fromSec: number; toSec: number }>;
-  nodes: number;
+interface ValidateFlags extends ChainScheduleFlags {
   policy: 'reactive' | 'average' | 'quantile' | 'model';
   model?: string;
   label?: string;
@@ -54,21 +46,10 @@ const REQUIRED: Array<[keyof ValidateFlags, string]> = [
 
 /** `mirage validate`: a policy against the baselines, online, on every sample of a schedule. */
 export function registerValidateCommands(program: Command): void {
-  const validate = program
-    .command('validate')
+  const validate = addChainScheduleOptions(program.command('validate'), { enforceRequired: false })
     .description(
       'run the job chain of every sample with the policy under test deciding online (every 10 simulated minutes once 24 h of snapshots exist; at once when the predecessor has ended), beside the baselines, and write the run folder: reward.log (the reference format, policy under test), rewards.csv (every policy), summary.json, report.md, charts/*.svg.',
     )
-    .option('--trace <file>', 'job trace (Mirage dump, sacct, SWF) (required)')
-    .addOption(new Option('--format <format>', 'trace format').choices(['auto', 'mirage', 'sacct', 'swf']).default('auto'))
-    .option('--start <time>', 'first sample start, YYYY-MM-DDTHH:MM:SS (cluster clock) (required)', clockArg(1_677_628_800))
-    .option('--samples <n>', 'samples in the schedule', positiveInt, 1)
-    .option('--interval-hours <h>', 'hours between sample starts', positiveNumber, 4)
-    .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)
-    .option('--workload-days <d>', 'days of trace jobs each sample replays', positiveNumber, 5)
-    .option('--job-nodes <n>', 'nodes of the predecessor and successor jobs', positiveInt, 1)
-    .option('--exclude <from,to>', 'skip samples starting in [from, to) (repeatable)', rangeArg, [] as Array<{ fromSec: number; toSec: number }>)
-    .option('--nodes <n>', 'nodes of the simulated cluster', positiveInt, 88)
     .addOption(new Option('--policy <kind>', 'the policy under test').choices(['reactive', 'average', 'quantile', 'model']).default('model'))
     .option('--model <dir>', 'trained model folder (for --policy model)')
     .option('--label <name>', "the model's name in the outputs (default: 'model')")
@@ -192,12 +173,6 @@ async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> 
       : { kind: 'regressor', lowHours: flags.interval[0], highHours: flags.interval[1], confirmations: flags.confirmations };
   if (kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${kind} regressor`);
   return { kind: 'model', modelDir, rule, backend: flags.backend, label: flags.label };
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number >= 0');
-  return n;
 }
 
 function openUnitInterval(value: string): number {
