@@ -1,6 +1,6 @@
 import type { ModelManifest } from '../model/manifest.js';
 import type { Calibration, RegressorRule } from '../validate/calibrate.js';
-import { loadLevelTable, summaryTable } from '../validate/report.js';
+import { comparisonSections } from '../validate/report.js';
 import type { ValidationSummary } from '../validate/summary.js';
 import type { PipelineConfig } from './config.js';
 
@@ -15,15 +15,6 @@ export interface PipelineReportInput {
   calibration: Calibration | null;
   stages: { stage: string; dir: string }[];
 }
-
-const CHARTS: [string, string][] = [
-  ['cdf.svg', 'CDF of rewards'],
-  ['box.svg', 'Box plot of rewards'],
-  ['timeline.svg', 'Reward per sample over time'],
-  ['metrics.svg', 'Mean interruption, overlap and |reward|'],
-  ['zero-interruption.svg', 'Samples with zero interruption'],
-  ['load-levels.svg', 'Mean |reward| by load level'],
-];
 
 /** The experiment's report.md: what ran, the comparison, the charts, where each stage's output is. */
 export function formatPipelineReport(input: PipelineReportInput, outDir: string): string {
@@ -50,17 +41,7 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model submits ${ruleText(input.rule)}` +
       (input.calibration ? ` (calibrated on ${input.calibration.samples} held-out training samples, see below).` : ' (fixed rule).'),
     '',
-    '## Summary',
-    '',
-    summaryTable(summary.policies),
-    '',
-    '## By load level',
-    '',
-    loadLevelTable(summary),
-    '',
-    '## Charts',
-    '',
-    ...CHARTS.flatMap(([file, title]) => [`### ${title}`, '', `![${title}](charts/${file})`, '']),
+    ...comparisonSections(summary, 'charts'),
     ...(input.calibration ? calibrationSection(input.calibration) : []),
     '## Stages',
     '',

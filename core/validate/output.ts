@@ -42,7 +42,7 @@ export async function writeValidationRun(dir: string, output: ValidationOutput):
   await writeFileAtomic(join(dir, RUN_FILES.rewardsCsv), formatRewardsCsv(output.records));
   await writeFileAtomic(join(dir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + '\n');
   for (const c of charts) await writeFileAtomic(join(dir, RUN_FILES.charts, c.file), c.svg);
-  await writeFileAtomic(join(dir, RUN_FILES.report), formatReport(summary, charts, { title: output.title }));
+  await writeFileAtomic(join(dir, RUN_FILES.report), formatReport(summary, { title: output.title }));
   return summary;
 }
 

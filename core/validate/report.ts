@@ -34,13 +34,41 @@ export function loadLevelTable(summary: ValidationSummary): string {
   return lines.join('\n');
 }
 
+/** The report's charts in report order: the file under charts/ and its title (svg.ts renders them). */
+export const REPORT_CHARTS = [
+  { file: 'cdf.svg', title: 'CDF of rewards' },
+  { file: 'box.svg', title: 'Box plot of rewards' },
+  { file: 'timeline.svg', title: 'Reward per sample over time' },
+  { file: 'metrics.svg', title: 'Mean interruption, overlap and |reward|' },
+  { file: 'zero-interruption.svg', title: 'Samples with zero interruption' },
+  { file: 'load-levels.svg', title: 'Mean |reward| by load level' },
+] as const;
+export type ReportChartFile = (typeof REPORT_CHARTS)[number]['file'];
+
+/** The comparison part of a report (summary, load levels, charts), shared by validation and experiment reports. */
+export function comparisonSections(summary: ValidationSummary, chartDir: string): string[] {
+  return [
+    '## Summary',
+    '',
+    summaryTable(summary.policies),
+    '',
+    '## By load level',
+    '',
+    loadLevelTable(summary),
+    '',
+    '## Charts',
+    '',
+    ...REPORT_CHARTS.flatMap((c) => [`### ${c.title}`, '', `![${c.title}](${chartDir}/${c.file})`, '']),
+  ];
+}
+
 function runTable(run: Record<string, unknown>): string {
   const rows = Object.entries(run).map(([k, v]) => `| ${k} | ${typeof v === 'string' ? v : JSON.stringify(v)} |`);
   return ['| setting | value |', '|---|---|', ...rows].join('\n');
 }
 
 /** report.md of a validation run: settings, the comparison tables, the charts (relative SVG links). */
-export function formatReport(summary: ValidationSummary, charts: readonly { file: string; title: string }[], options: { title?: string; chartDir?: string } = {}): string {
+export function formatReport(summary: ValidationSummary, options: { title?: string; chartDir?: string } = {}): string {
   const dir = options.chartDir ?? 'charts';
   const parts = [
     `# ${options.title ?? 'Validation report'}`,
@@ -55,17 +83,7 @@ export function formatReport(summary: ValidationSummary, charts: readonly { file
     '',
     runTable(summary.run),
     '',
-    '## Summary',
-    '',
-    summaryTable(summary.policies),
-    '',
-    '## By load level',
-    '',
-    loadLevelTable(summary),
-    '',
-    '## Charts',
-    '',
-    ...charts.flatMap((c) => [`### ${c.title}`, '', `![${c.title}](${dir}/${c.file})`, '']),
+    ...comparisonSections(summary, dir),
   ];
   return parts.join('\n');
 }

@@ -3,6 +3,8 @@ import type { EChartsOption } from 'echarts';
 import { loadLevelOption, policyMetricsOption, rewardBoxOption, rewardCdfOption, rewardTimelineOption, zeroInterruptionOption } from '../charts/index.js';
 import { groupByPolicy } from './summary.js';
 import type { SampleReward, ValidationSummary } from './summary.js';
+import { REPORT_CHARTS } from './report.js';
+import type { ReportChartFile } from './report.js';
 
 /** Renders one chart specification to an SVG document with ECharts' server-side renderer. */
 export function renderChartSvg(option: EChartsOption, size: { width: number; height: number } = { width: 800, height: 450 }): string {
@@ -41,13 +43,13 @@ export function reportCharts(records: readonly SampleReward[], summary: Validati
     policy,
     points: rows.map((r) => ({ sampleStartSec: r.sampleStartSec, rewardHours: r.rewardSeconds / 3600 })),
   }));
-  const charts: { file: string; title: string; option: EChartsOption; width?: number }[] = [
-    { file: 'cdf.svg', title: 'CDF of rewards', option: rewardCdfOption(rewards) },
-    { file: 'box.svg', title: 'Box plot of rewards', option: rewardBoxOption(rewards) },
-    { file: 'timeline.svg', title: 'Reward per sample over time', option: rewardTimelineOption(timeline), width: 1000 },
-    { file: 'metrics.svg', title: 'Mean interruption, overlap and |reward|', option: policyMetricsOption(summary.policies) },
-    { file: 'zero-interruption.svg', title: 'Samples with zero interruption', option: zeroInterruptionOption(summary.policies) },
-    { file: 'load-levels.svg', title: 'Mean |reward| by load level', option: loadLevelOption(summary.policies) },
-  ];
-  return charts.map((c) => ({ file: c.file, title: c.title, svg: renderChartSvg(c.option, { width: c.width ?? 800, height: 450 }) }));
+  const charts: Record<ReportChartFile, { option: EChartsOption; width?: number }> = {
+    'cdf.svg': { option: rewardCdfOption(rewards) },
+    'box.svg': { option: rewardBoxOption(rewards) },
+    'timeline.svg': { option: rewardTimelineOption(timeline), width: 1000 },
+    'metrics.svg': { option: policyMetricsOption(summary.policies) },
+    'zero-interruption.svg': { option: zeroInterruptionOption(summary.policies) },
+    'load-levels.svg': { option: loadLevelOption(summary.policies) },
+  };
+  return REPORT_CHARTS.map((c) => ({ file: c.file, title: c.title, svg: renderChartSvg(charts[c.file].option, { width: charts[c.file].width ?? 800, height: 450 }) }));
 }
