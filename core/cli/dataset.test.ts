@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetInfo } from '../dataset/info.js';
 import { mirage } from './testing.js';
+import { folderHashes } from '../testing/files.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const root = await mkdtemp(join(tmpdir(), 'mirage-cli-dataset-'));
@@ -14,12 +14,6 @@ afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
-
-async function hashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).sort()) out[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
-  return out;
-}
 
 const schedule = ['--trace', TRACE, '--start', '2022-11-01T00:00:00', '--samples', '3', '--features', 'reference', '--json'];
 
@@ -36,7 +30,7 @@ describe('mirage dataset', () => {
     await mirage('dataset', 'generate', ...schedule, '--out', join(root, 's1'), '--shard', '1/2', '--workers', '0');
     const merged = await mirage('dataset', 'merge', join(root, 's1'), join(root, 's0'), '--out', join(root, 'merged'));
     expect(merged.stdout).toMatch(/3 samples, 21 examples from 2 shards/);
-    expect(await hashes(join(root, 'merged'))).toEqual(await hashes(whole));
+    expect(await folderHashes(join(root, 'merged'))).toEqual(await folderHashes(whole));
 
     const info = await mirage('dataset', 'info', whole, '--json');
     const parsed = JSON.parse(info.stdout) as DatasetInfo;

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mirage } from './testing.js';
+import { folderHashes } from '../testing/files.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const root = await mkdtemp(join(tmpdir(), 'mirage-cli-validate-'));
@@ -13,13 +13,6 @@ afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
-
-async function hashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  for (const e of files) out[relative(dir, join(e.parentPath, e.name))] = createHash('sha256').update(await readFile(join(e.parentPath, e.name))).digest('hex');
-  return out;
-}
 
 const flags = ['--trace', TRACE, '--start', '2023-03-01T00:00:00', '--samples', '3', '--policy', 'reactive', '--baselines', 'average', '--workers', '0'];
 
@@ -33,9 +26,9 @@ describe('mirage validate --shard / validate merge', () => {
     const merged = await mirage('validate', 'merge', join(root, 's1'), join(root, 's0'), '--out', join(root, 'merged'));
     expect(merged.exitCode, merged.stderr).toBe(0);
     expect(merged.stdout).toContain('| average | 3 |');
-    const expected = await hashes(join(root, 'whole'));
+    const expected = await folderHashes(join(root, 'whole'));
     expect(Object.keys(expected)).toContain('charts/cdf.svg');
-    expect(await hashes(join(root, 'merged'))).toEqual(expected);
+    expect(await folderHashes(join(root, 'merged'))).toEqual(expected);
   });
 
   it('reports a missing shard, a bad --shard and a missing --out on one line with exit status 1', async () => {

@@ -12,7 +12,7 @@ import { summaryTable } from '../validate/report.js';
 import { runValidation } from '../validate/run.js';
 import type { ValidationRequest } from '../validate/run.js';
 import { mergeValidationShards, runValidationShard } from '../validate/shard.js';
-import { addChainScheduleOptions } from './chain.js';
+import { addChainScheduleOptions, chainScheduleFromFlags } from './chain.js';
 import type { ChainScheduleFlags } from './chain.js';
 import { progressReporter } from './progress.js';
 import { nonNegativeInt, positiveInt, reportErrors } from './args.js';
@@ -89,15 +89,7 @@ export function registerValidateCommands(program: Command): void {
               tracePath: flags.trace,
               format: flags.format,
               sim: { nodes: flags.nodes },
-              schedule: {
-                startSec: flags.start,
-                samples: flags.samples,
-                intervalHours: flags.intervalHours,
-                warmupDays: flags.warmupDays,
-                workloadDays: flags.workloadDays,
-                jobNodes: flags.jobNodes,
-                ...(flags.exclude.length > 0 ? { exclude: flags.exclude } : {}),
-              },
+              schedule: chainScheduleFromFlags(flags),
               policy,
               baselines,
               outDir: flags.out,

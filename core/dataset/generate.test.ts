@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { openDataset, splitBySampleTime, sampleTimeQuantile, takeRows } from './
 import type { SampleSourceSpec } from './source.js';
 import { fakeSample } from './testing/fake-source.js';
 import type { FakeSourceInit } from './testing/fake-source.js';
+import { folderHashes } from '../testing/files.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mirage-dataset-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -36,18 +36,10 @@ const source = (extra: Partial<FakeSourceInit> = {}): SampleSourceSpec => ({
 });
 
 /** Every entry of a dataset folder, name -> sha256 of its bytes (a folder hashes as 'dir'). */
-async function folderBytes(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    files[entry.name] = entry.isFile() ? createHash('sha256').update(await readFile(join(dir, entry.name))).digest('hex') : 'dir';
-  }
-  return files;
-}
-
 // The reference run: whole schedule, in this thread.
 const wholeDir = folder();
 const whole = await generateDataset(config, { outDir: wholeDir, source: source(), featureNames, workers: 0 });
-const wholeBytes = await folderBytes(wholeDir);
+const wholeBytes = await folderHashes(wholeDir);
 
 describe('dataset generation', () => {
   it('writes every sample x probe except excluded samples, with the partial folder gone', async () => {
@@ -72,7 +64,7 @@ describe('dataset generation', () => {
     const dir = folder();
     const progress: Progress[] = [];
     await generateDataset(config, { outDir: dir, source: source(), featureNames, workers: 2, onProgress: (p) => progress.push(p) });
-    expect(await folderBytes(dir)).toEqual(wholeBytes);
+    expect(await folderHashes(dir)).toEqual(wholeBytes);
     expect(progress.at(-1)).toMatchObject({ stage: 'simulate', done: 9, total: 9, unit: 'samples' });
     expect(progress.map((p) => p.done)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
@@ -90,7 +82,7 @@ describe('dataset generation', () => {
     const resumed = await generateDataset(config, { outDir: dir, source: source(), featureNames, workers: 0, resume: true, onProgress: (p) => progress.push(p) });
     expect(resumed).toMatchObject({ simulated: 5, resumed: 4 });
     expect(progress.at(-1)).toMatchObject({ done: 5, total: 5, detail: { resumed: 4 } });
-    expect(await folderBytes(dir)).toEqual(wholeBytes);
+    expect(await folderHashes(dir)).toEqual(wholeBytes);
     // Resuming a finished dataset does nothing.
     expect(await generateDataset(config, { outDir: dir, source: source(), featureNames, workers: 0, resume: true })).toMatchObject({ simulated: 0 });
   });
@@ -112,7 +104,7 @@ describe('dataset generation', () => {
     expect([...new Set(shard2.columns.sample_index)]).toEqual([5, 8]); // 2 is excluded
     const merged = folder();
     await mergeShards([shardDirs[2], shardDirs[0], shardDirs[1]], merged);
-    expect(await folderBytes(merged)).toEqual(wholeBytes);
+    expect(await folderHashes(merged)).toEqual(wholeBytes);
   });
 
   it('refuses shards that do not make one whole run', async () => {
