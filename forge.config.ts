@@ -18,12 +18,18 @@ const config: ForgeConfig = {
     appBundleId: 'dev.mirage.workbench',
     appCategoryType: 'public.app-category.developer-tools',
     icon: 'assets/icons/icon',
-    asar: true,
+    // Worker threads (dataset and validation pools) load their modules from disk and the ES module
+    // loader resolves their imports next to them: dist/core and the production node_modules stay
+    // outside the archive, as do the wasm back end's .wasm files (read with fs). See electron-builder.yml.
+    asar: { unpack: '**/*.wasm', unpackDir: '{dist/core,dist/core/**,node_modules,node_modules/**}' },
     prune: true,
     ignore: [
       /^\/(core|renderer|electron|e2e|bin|artifacts|runs|out|\.ci|\.github|\.vscode)(\/|$)/,
-      /^\/dist\/(types|tsbuildinfo)(\/|$)/,
-      /\.(test|spec)\.(js|d\.ts|js\.map)$/,
+      /^\/dist\/(types|tsbuildinfo|core\/bench)(\/|$)/,
+      // Tests, their helpers and fixtures, type declarations and source maps are not the app.
+      /\.(test|spec)\.js$/,
+      /\.d\.ts$/,
+      /^\/dist\/.*\/testing(\.js|\/)/,
       /\.map$/,
       /^\/(forge\.config\.ts|electron-builder\.yml|vite\.config\.ts|vitest\.config\.ts|eslint\.config\.js|tsconfig.*\.json)$/,
     ],
@@ -43,7 +49,13 @@ const config: ForgeConfig = {
       },
     }),
     new MakerDMG({ name: 'Mirage Workbench', icon: 'assets/icons/icon.icns', format: 'ULFO' }),
-    new MakerSquirrel({ name: 'mirage_workbench', setupIcon: 'assets/icons/icon.ico' }),
+    // Squirrel needs authors (and a description) or the Windows maker fails.
+    new MakerSquirrel({
+      name: 'mirage_workbench',
+      authors: 'Mirage Workbench contributors',
+      description: 'Keep long services alive on batch GPU clusters',
+      setupIcon: 'assets/icons/icon.ico',
+    }),
   ],
 };
 

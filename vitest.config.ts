@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_TIMEOUTS } from './core/testing/timeouts.js';
 
 export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'e2e/**/*.test.ts'],
     exclude: ['dist/**', 'node_modules/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous and in one place (core/testing/timeouts.ts): tests wait for states, not times.
+    testTimeout: TEST_TIMEOUTS.test,
+    hookTimeout: TEST_TIMEOUTS.hook,
+    teardownTimeout: TEST_TIMEOUTS.hook,
+    expect: { poll: { timeout: TEST_TIMEOUTS.wait } },
   },
 });

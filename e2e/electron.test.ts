@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { TEST_TIMEOUTS } from '../core/testing/timeouts.js';
 import { screenshot } from './browser.js';
 import { builtForServe, repoRoot } from './serve.js';
 
@@ -38,13 +39,13 @@ describe('desktop app (Electron)', () => {
     });
     try {
       const page = await app.firstWindow();
-      await page.getByTestId('connection-state').filter({ hasText: 'utility process' }).waitFor({ timeout: 30_000 });
+      await page.getByTestId('connection-state').filter({ hasText: 'utility process' }).waitFor({ timeout: TEST_TIMEOUTS.wait });
       expect(await page.evaluate(() => typeof (globalThis as unknown as { mirage?: unknown }).mirage)).toBe('object');
       // The sandboxed page has no Node.
       expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
 
       await page.getByTestId('open-sample').click();
-      await page.getByTestId('overview-page').waitFor({ timeout: 60_000 });
+      await page.getByTestId('overview-page').waitFor({ timeout: TEST_TIMEOUTS.wait });
       await expect.poll(() => page.getByTestId('job-count').textContent()).toBe('24,776');
       await screenshot(page, 'electron-01-overview');
 
@@ -55,8 +56,8 @@ describe('desktop app (Electron)', () => {
         return Boolean(utility);
       });
       expect(killed).toBe(true);
-      await page.getByTestId('restart-notice').waitFor({ timeout: 30_000 });
-      await page.getByTestId('connection-state').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+      await page.getByTestId('restart-notice').waitFor({ timeout: TEST_TIMEOUTS.wait });
+      await page.getByTestId('connection-state').filter({ hasText: 'Connected' }).waitFor({ timeout: TEST_TIMEOUTS.wait });
       await page.getByTestId('overview-page').waitFor();
       await screenshot(page, 'electron-02-after-restart');
     } finally {

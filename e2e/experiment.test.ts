@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Download, Page } from 'playwright-core';
+import { TEST_TIMEOUTS } from '../core/testing/timeouts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRewardLog } from '../core/validate/rewardLog.js';
 import { launchChromium, paintedPixels, screenshot, serveBrowserSkipReason, stepTimer } from './browser.js';
 import type { ServeProcess } from './serve.js';
-import { repoRoot, startServe } from './serve.js';
+import { runMirage, startServe, stopAllServes } from './serve.js';
 
 /**
  * The experiment workflow in the real UI against `mirage serve` (browser
@@ -39,14 +39,16 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     runsDir = mkdtempSync(join(tmpdir(), 'mirage-e2e-runs-'));
     [serve, browser] = await Promise.all([startServe(['--runs-dir', runsDir]), launchChromium()]);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+    context.setDefaultTimeout(TEST_TIMEOUTS.wait);
     page = await context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   });
 
   afterAll(async () => {
     if (timings.length) console.log(`e2e experiment timings: ${timings.join(', ')}`);
+    // Stop what the tests started even if closing the browser fails (the servers first: they are the orphans).
+    await stopAllServes();
     await browser?.close();
-    await serve?.stop();
   });
 
   it('configures the quick preset on the bundled trace, with the windows on the trace and errors inline', async () => {
@@ -59,7 +61,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(await field('dataset.samples').inputValue()).toBe('24');
     expect(await field('validation.samples').inputValue()).toBe(String(VALIDATION_SAMPLES));
     // The trace's time range and both windows, drawn on its load.
-    await expect.poll(() => page.getByTestId('trace-span').textContent(), { timeout: 20_000 }).toBe('2022-10-05 → 2023-03-31');
+    await expect.poll(() => page.getByTestId('trace-span').textContent(), { timeout: TEST_TIMEOUTS.wait }).toBe('2022-10-05 → 2023-03-31');
     expect(await page.getByTestId('window-training').textContent()).toContain('2022-11-01 → 2022-11-09 · 24 samples');
     expect(await page.getByTestId('window-validation').textContent()).toContain('2023-03-01 → 2023-03-07 · 12 samples');
     await expect.poll(() => paintedPixels(page, '[data-testid="chart-windows-canvas"]')).toBeGreaterThan(2000);
@@ -94,7 +96,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     const chart = page.getByTestId('loss-chart');
     const points = async () => Number(await chart.getAttribute('data-points'));
     const trainingState = () => page.getByTestId('stage-training').getAttribute('data-state');
-    await timed('dataset (24 samples x 7 probes)', () => expect.poll(trainingState, { timeout: 90_000, interval: 50 }).toBe('running'));
+    await timed('dataset (24 samples x 7 probes)', () => expect.poll(trainingState, { timeout: TEST_TIMEOUTS.pipeline, interval: 50 }).toBe('running'));
     // Points arrive while training runs, in several updates; a zoom chosen meanwhile stays put as more come.
     const seen = new Set<number>();
     const zoom: { window: string; atPoints: number; after: string | null } = { window: '', atPoints: 0, after: null };
@@ -121,7 +123,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(seen.size, `loss chart sizes seen while training: ${[...seen].join(', ')}`).toBeGreaterThanOrEqual(3);
     expect(zoom.after, `the zoom to steps ${zoom.window} kept while points arrived`).toBe(zoom.window);
     expect(await page.getByTestId('tfjs-backend').textContent()).toMatch(/wasm|tensorflow|cpu|webgpu/);
-    await timed('validation + report', () => expect.poll(() => page.getByTestId('run-state').getAttribute('data-state'), { timeout: 120_000 }).toBe('done'));
+    await timed('validation + report', () => expect.poll(() => page.getByTestId('run-state').getAttribute('data-state'), { timeout: TEST_TIMEOUTS.pipeline }).toBe('done'));
     // Every epoch drawn (early stopping may end training before the last).
     const epochs = Number(await chart.getAttribute('data-epochs'));
     expect(epochs).toBeGreaterThanOrEqual(10);
@@ -156,7 +158,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     const reward = (label: string) => Math.abs(Number(/(-?[\d.]+) h$/.exec(label)?.[1] ?? 0));
     const worst = options.filter(([v]) => v !== '').sort((a, b) => reward(b[1]) - reward(a[1]))[0][0];
     await page.getByTestId('sample-index').selectOption(worst);
-    await page.getByTestId('sample-timeline').waitFor({ timeout: 30_000 });
+    await page.getByTestId('sample-timeline').waitFor({ timeout: TEST_TIMEOUTS.wait });
     await expect.poll(() => paintedPixels(page, '[data-testid="chart-sample-canvas"]')).toBeGreaterThan(2000);
     expect(await page.getByTestId('sample-panel').textContent()).toContain('successor submitted');
     await page.getByTestId('sample-panel').scrollIntoViewIfNeeded();
@@ -178,17 +180,10 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     const dir = mkdtempSync(join(tmpdir(), 'mirage-e2e-cli-'));
     writeFileSync(join(dir, 'quick.json'), savedConfig);
     await timed('mirage run --config quick.json (CLI)', async () => {
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/mirage.js', 'run', '--config', join(dir, 'quick.json'), '--out', join(dir, 'out'), '--json'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (d) => (stderr += String(d)));
-        child.once('error', reject);
-        child.once('exit', (c) => (c === 0 ? resolve(c) : reject(new Error(`mirage run exited ${c}: ${stderr}`))));
-      });
-      expect(code).toBe(0);
+      await runMirage(['run', '--config', join(dir, 'quick.json'), '--out', join(dir, 'out'), '--json']);
     });
     expect(readFileSync(join(dir, 'out', 'reward.log'), 'utf8')).toBe(exportedRewardLog);
-  }, 180_000);
+  }, TEST_TIMEOUTS.pipeline);
 
   it('cancels a run midway; the UI recovers and offers to resume it', async () => {
     await page.getByTestId('nav-experiment').click();
@@ -199,11 +194,11 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     await field('training.patience').fill('400');
     await page.getByTestId('run-experiment').click();
     await page.getByTestId('run-page').waitFor();
-    await expect.poll(() => page.getByTestId('stage-dataset').getAttribute('data-state'), { timeout: 30_000 }).toBe('reused');
-    await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('stage-dataset').getAttribute('data-state'), { timeout: TEST_TIMEOUTS.wait }).toBe('reused');
+    await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: TEST_TIMEOUTS.wait }).toBeGreaterThan(3);
     await timed('cancel during training', async () => {
       await page.getByTestId('cancel-run').click();
-      await expect.poll(() => page.getByTestId('run-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
+      await expect.poll(() => page.getByTestId('run-state').getAttribute('data-state'), { timeout: TEST_TIMEOUTS.wait }).toBe('cancelled');
     });
     expect(await page.getByTestId('stage-training').getAttribute('data-state')).toBe('cancelled');
     await page.getByTestId('resume-run').waitFor();

@@ -2,11 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { TEST_TIMEOUTS } from '../core/testing/timeouts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { launchChromium, paintedPixels, screenshot, serveBrowserSkipReason, stepTimer } from './browser.js';
 import type { ServeProcess } from './serve.js';
-import { repoRoot, startServe } from './serve.js';
+import { repoRoot, startServe, stopAllServes } from './serve.js';
 
 /**
  * The real UI in Debian's chromium against `mirage serve`: what a cluster user
@@ -30,14 +31,16 @@ describe.skipIf(skipReason !== null)('workbench in a browser (mirage serve)', ()
   beforeAll(async () => {
     [serve, browser] = await Promise.all([startServe(), launchChromium()]);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    context.setDefaultTimeout(TEST_TIMEOUTS.wait);
     page = await context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   });
 
   afterAll(async () => {
     if (timings.length) console.log(`e2e timings: ${timings.join(', ')}`);
+    // Stop what the tests started even if closing the browser fails (the servers first: they are the orphans).
+    await stopAllServes();
     await browser?.close();
-    await serve?.stop();
   });
 
   it('refuses HTTP and WebSocket requests without the token', async () => {
@@ -66,7 +69,7 @@ describe.skipIf(skipReason !== null)('workbench in a browser (mirage serve)', ()
     await timed('open LS6 via file chooser (upload + parse + charts)', async () => {
       const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('open-file').click()]);
       await chooser.setFiles(SAMPLE);
-      await page.getByTestId('overview-page').waitFor({ timeout: 60_000 });
+      await page.getByTestId('overview-page').waitFor({ timeout: TEST_TIMEOUTS.wait });
     });
     await expect.poll(() => page.getByTestId('job-count').textContent()).toBe(SAMPLE_JOBS);
     await expect.poll(() => page.getByTestId('trace-chip').textContent()).toContain('ls6-a100.log');

@@ -72,12 +72,6 @@ export class BackendBroker {
     if (this.ready) this.connect(contents);
   }
 
-  stop(): void {
-    this.stopping = true;
-    this.child?.kill();
-    this.child = null;
-  }
-
   /**
    * Asks the back end to stop its work cleanly (a running experiment is saved
    * as interrupted, resumable at the next start), killing it after
@@ -99,11 +93,6 @@ export class BackendBroker {
       });
       child.postMessage({ type: 'shutdown' });
     });
-  }
-
-  /** Ends the back end as a crash would (for the crash drill in the Help menu). */
-  crashForTesting(): void {
-    this.child?.kill();
   }
 
   private connect(contents: WebContents): void {

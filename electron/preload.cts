@@ -31,6 +31,12 @@ ipcRenderer.on('mirage:port', (event, status: BackendStatus) => {
   for (const listener of statusListeners) listener(status);
 });
 ipcRenderer.on('mirage:backend-status', (_event, status: BackendStatus) => {
+  // The back end is gone: its port leads nowhere. Until the next one, send() says it cannot send
+  // (a message posted on a dead port would vanish without a word).
+  if (status.state !== 'ready') {
+    port?.close();
+    port = null;
+  }
   for (const listener of statusListeners) listener(status);
 });
 // Commands that arrive before the UI subscribed (a file given at launch) wait for it.
@@ -52,7 +58,9 @@ const bridge = {
     chrome: process.versions.chrome ?? '',
   },
   send(message: unknown) {
-    port?.postMessage(message);
+    if (!port) return false;
+    port.postMessage(message);
+    return true;
   },
   onMessage: (listener: Listener<unknown>) => subscribe(messageListeners, listener),
   onBackendStatus: (listener: Listener<BackendStatus>) => subscribe(statusListeners, listener),

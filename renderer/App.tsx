@@ -4,8 +4,10 @@ import { AboutDialog } from './components/AboutDialog.js';
 import { DropTarget } from './components/DropTarget.js';
 import { LoadingVeil } from './components/LoadingVeil.js';
 import { NavRail } from './components/NavRail.js';
-import { RestartNotice } from './components/Notices.js';
+import { ConnectionNotice, RestartNotice, TraceLostNotice } from './components/Notices.js';
+import { OpenError } from './components/OpenError.js';
 import { StatusBar } from './components/StatusBar.js';
+import { Toasts } from './components/Toasts.js';
 import { TopBar } from './components/TopBar.js';
 import { ComparePage } from './pages/ComparePage.js';
 import { ExperimentPage } from './pages/ExperimentPage.js';
@@ -60,15 +62,20 @@ export function App() {
       </main>
       <StatusBar />
       <AboutDialog />
+      <Toasts />
       <DropTarget />
     </div>
   );
 }
 
+/** Notices of every page: the back end's state, and a trace that could not be opened from anywhere (top bar, menu, drop). */
 function RestartNoticeSlot() {
   return (
-    <div style={{ padding: '0 20px' }}>
+    <div className="global-notices">
+      <ConnectionNotice />
       <RestartNotice />
+      <TraceLostNotice />
+      <OpenError />
     </div>
   );
 }

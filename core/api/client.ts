@@ -112,7 +112,10 @@ export function createApiClient(initial?: Transport): ApiClient {
       unsubscribe = [
         next.onMessage(onMessage),
         next.onClose(() => {
-          if (transport === next) failAll('disconnected', 'the connection to the back end closed');
+          if (transport !== next) return;
+          // Calls made from now on fail at once instead of going to a dead transport and never answering.
+          transport = null;
+          failAll('disconnected', 'the connection to the back end closed');
         }),
       ];
     },

@@ -3,7 +3,7 @@ import { ClientMessageSchema, describeIssues } from './protocol.js';
 import type { EventName, MethodName } from './methods.js';
 import { apiMethods, isMethodName } from './methods.js';
 import type { Transport } from './transport.js';
-import type { ApiHandlers } from './handlers.js';
+import type { ApiHandlers, CallContext, ClientContext } from './handlers.js';
 import { toErrorPayload } from './errors.js';
 
 export interface ConnectionOptions {
@@ -13,6 +13,8 @@ export interface ConnectionOptions {
   log?: (message: string) => void;
   /** Notices the back end pushes on its own (run status, training curves): forwarded while the connection lives. */
   events?: EventSource;
+  /** Requests one connection may have running at once; more are refused at once (default 64). */
+  maxInFlight?: number;
 }
 
 /** Where a connection subscribes to the back end's events (core/host's EventHub). */
@@ -27,17 +29,31 @@ export interface Connection {
   close(): void;
 }
 
+/** Numbers the connections of this back end (ClientContext.id). */
+let connectionCounter = 0;
+
 /**
  * Serves the API on one transport: validates every message and every
  * method's params with its schema (bad payloads are answered with
  * 'invalid-request' and never reach a handler), runs the handler with an abort
  * signal, streams its progress, and cancels it on request or disconnect.
+ * A connection may have `maxInFlight` requests running (more are refused at
+ * once), and what the back end keeps for it (uploads) is freed when it closes.
  */
 export function serveConnection(transport: Transport, handlers: ApiHandlers, options: ConnectionOptions = {}): Connection {
   const progressIntervalMs = options.progressIntervalMs ?? 50;
+  const maxInFlight = options.maxInFlight ?? 64;
   const log = options.log ?? ((m: string) => console.error(m));
   const running = new Map<string, AbortController>();
   let closed = false;
+  const closeListeners: Array<() => void> = [];
+  const client: ClientContext = {
+    id: `client-${++connectionCounter}`,
+    onClose(listener) {
+      if (closed) listener();
+      else closeListeners.push(listener);
+    },
+  };
 
   const send = (message: ServerMessage) => {
     if (!closed) transport.send(message);
@@ -71,8 +87,8 @@ export function serveConnection(transport: Transport, handlers: ApiHandlers, opt
       }
     };
     try {
-      const handler = handlers[method] as (params: unknown, ctx: { signal: AbortSignal; onProgress: typeof onProgress }) => unknown;
-      const result = await handler(parsed.data, { signal: controller.signal, onProgress });
+      const handler = handlers[method] as (params: unknown, ctx: CallContext) => unknown;
+      const result = await handler(parsed.data, { signal: controller.signal, onProgress, client });
       if (controller.signal.aborted) return; // the client already gave up on it
       if (heldBack) send({ kind: 'progress', id, progress: heldBack });
       send({ kind: 'response', id, ok: true, result });
@@ -110,6 +126,11 @@ export function serveConnection(transport: Transport, handlers: ApiHandlers, opt
       send({ kind: 'response', id: message.id, ok: false, error: { code: 'unknown-method', message: `no method ${message.method}` } });
       return;
     }
+    if (running.size >= maxInFlight) {
+      // One client cannot pile up unbounded work (and memory) in the back end.
+      send({ kind: 'response', id: message.id, ok: false, error: { code: 'conflict', message: `too many requests at once from this client (at most ${maxInFlight}); wait for some to finish` } });
+      return;
+    }
     void run(message.id, message.method, message.params);
   });
 
@@ -123,6 +144,13 @@ export function serveConnection(transport: Transport, handlers: ApiHandlers, opt
     unsubscribeClose();
     for (const controller of running.values()) controller.abort(new DOMException('the client went away', 'AbortError'));
     running.clear();
+    for (const listener of closeListeners.splice(0)) {
+      try {
+        listener();
+      } catch (error) {
+        log(`mirage host: cleanup after a client left failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   };
   const unsubscribeClose = transport.onClose(close);
 

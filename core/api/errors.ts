@@ -1,5 +1,6 @@
 import type { ApiErrorPayload } from './protocol.js';
 import { ApiError } from './protocol.js';
+import { describeFsError, isFsError } from '../files/errors.js';
 
 /** An error a service method throws on purpose, with the code the client should see. */
 export class ServiceError extends Error {
@@ -47,8 +48,9 @@ export function toErrorPayload(error: unknown, signal?: AbortSignal): ApiErrorPa
       reason: error.reason,
     };
   }
-  if (error instanceof Error && (error as { code?: unknown }).code === 'ENOENT') {
-    return { code: 'not-found', message: error.message };
+  if (isFsError(error)) {
+    // In words, naming the file (core/files/errors.ts), as the CLI reports it.
+    return { code: error.code === 'ENOENT' ? 'not-found' : 'internal', message: describeFsError(error) };
   }
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }

@@ -33,6 +33,8 @@ export const RunStageSchema = z.object({
   state: StageStateSchema,
   seconds: z.number().nullable(),
   progress: StageProgressSchema.nullable(),
+  /** Its output folder, relative to the run's folder, once done (a run stopped before its end still finds its model). */
+  dir: z.string().max(512).optional(),
 });
 export type RunStage = z.infer<typeof RunStageSchema>;
 
@@ -76,8 +78,43 @@ export const RunInfoSchema = z.object({
   metrics: z.array(PolicyHeadlineSchema).nullable(),
   /** Interrupted, cancelled or failed runs of the app continue where they stopped. */
   resumable: z.boolean(),
+  /** The user's tags and note (runs.annotate), kept beside the run; absent when it has none. */
+  tags: z.array(z.string()).optional(),
+  note: z.string().optional(),
 });
 export type RunInfo = z.infer<typeof RunInfoSchema>;
+
+/** A tag: a short word or two (letters, digits, space, . _ - + :). */
+export const RunTagSchema = z
+  .string()
+  .trim()
+  .min(1, 'a tag cannot be empty')
+  .max(40, 'a tag takes at most 40 characters')
+  .regex(/^[\p{L}\p{N} ._+:-]+$/u, 'a tag holds letters, digits, spaces and . _ - + : only');
+
+/** What runs.annotate sets: the run's tags (replacing them) and its note. */
+export const RunAnnotationSchema = z
+  .object({
+    tags: z.array(RunTagSchema).max(12, 'at most 12 tags a run'),
+    note: z.string().max(4000, 'a note takes at most 4000 characters'),
+  })
+  .strict();
+export type RunAnnotation = z.infer<typeof RunAnnotationSchema>;
+
+/** A run's model and how well it fitted (a closed-form model has no loss curve: this is what its page shows). */
+export const ModelFitSchema = z.object({
+  kind: z.string(),
+  /** Fitted in closed form (wait-linear): no epochs, no TensorFlow.js. */
+  closedForm: z.boolean(),
+  description: z.string(),
+  /** The model's held-out metrics, as saved with it (hours unless the name says otherwise). */
+  metrics: z.record(z.string(), z.number()),
+  trainRows: z.number().nullable(),
+  validationRows: z.number().nullable(),
+  /** The submit rule calibrated on the held-out training samples, when the run calibrated one. */
+  calibration: z.object({ rule: z.string(), samples: z.number().nullable(), candidates: z.number().nullable() }).nullable(),
+});
+export type ModelFit = z.infer<typeof ModelFitSchema>;
 
 export const RunDetailSchema = z.object({
   info: RunInfoSchema,
@@ -87,8 +124,21 @@ export const RunDetailSchema = z.object({
   trainEvents: z.array(TrainEventSchema),
   /** Its charts/*.svg (the CLI report's charts), once validated. */
   charts: z.array(z.string()),
+  /** The model and its fit, once trained (absent from older back ends). */
+  fit: ModelFitSchema.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+/** A file (or the linked stages folder) in a run's folder. */
+export const RunFileSchema = z.object({
+  /** Relative to the run's folder, with '/'. */
+  path: z.string(),
+  bytes: z.number().int().nonnegative().nullable(),
+  kind: z.enum(['file', 'folder']),
+  /** Readable as text with runs.file (a small text file). */
+  text: z.boolean(),
+});
+export type RunFile = z.infer<typeof RunFileSchema>;
 
 export const PresetSchema = z.object({
   name: z.string(),
@@ -196,3 +246,22 @@ export type ExportFile = z.infer<typeof ExportFileSchema>;
 /** Events a run pushes to every connected UI. */
 export const RunProgressEventSchema = z.object({ runId: RunIdSchema, stage: z.string(), progress: StageProgressSchema });
 export const RunTrainEventSchema = z.object({ runId: RunIdSchema, events: z.array(TrainEventSchema) });
+
+/**
+ * A run's policy bundle (OUT/policy of `mirage run`, core/policy): where it
+ * is, the command that runs it on a cluster, and what `mirage policy info`
+ * says about it. Paths are the back end's.
+ */
+export const PolicyBundleViewSchema = z.object({
+  dir: z.string(),
+  provisionCommand: z.string(),
+  /** `mirage policy info` text. */
+  info: z.string(),
+  /** mirage-policy.json as written. */
+  manifest: z.record(z.string(), z.unknown()),
+});
+export type PolicyBundleView = z.infer<typeof PolicyBundleViewSchema>;
+
+/** The bundle folder as one tar archive (binary: base64), unpacked with `tar -xf`. */
+export const PolicyArchiveSchema = z.object({ fileName: z.string(), mediaType: z.literal('application/x-tar'), base64: z.string() });
+export type PolicyArchive = z.infer<typeof PolicyArchiveSchema>;

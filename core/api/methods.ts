@@ -6,8 +6,12 @@ import {
   CompareDataSchema,
   ExportFileSchema,
   ExportKindSchema,
+  PolicyArchiveSchema,
+  PolicyBundleViewSchema,
   PresetSchema,
   RunDetailSchema,
+  RunAnnotationSchema,
+  RunFileSchema,
   RunIdSchema,
   RunInfoSchema,
   RunProgressEventSchema,
@@ -71,6 +75,8 @@ export const apiMethods = {
     params: z.object({ traceId: TraceId, capacityNodes: CapacityNodesSchema }).strict(),
     result: TraceOverviewSchema,
   },
+  /** The summary of a trace this back end still holds (a reloaded page finds its trace again); not-found once closed. */
+  'trace.summary': { params: z.object({ traceId: TraceId }).strict(), result: TraceSummarySchema },
   'trace.jobs': { params: z.object({ traceId: TraceId }).strict(), result: JobColumnsSchema },
   'trace.close': { params: z.object({ traceId: TraceId }).strict(), result: z.object({ closed: z.boolean() }) },
 
@@ -97,11 +103,25 @@ export const apiMethods = {
   /** Stops a run within a training step or a simulated sample; answers once it has stopped. */
   'runs.cancel': { params: z.object({ runId: RunIdSchema }).strict(), result: RunInfoSchema },
   'runs.delete': { params: z.object({ runId: RunIdSchema }).strict(), result: z.object({ deleted: z.boolean() }) },
+  /** The files in a run's folder (its log run.log, results, charts; stages/ as one folder). */
+  'runs.files': { params: z.object({ runId: RunIdSchema }).strict(), result: z.array(RunFileSchema) },
+  /** One small text file of a run's folder (as runs.files lists it), e.g. run.log. */
+  'runs.file': {
+    params: z.object({ runId: RunIdSchema, path: z.string().min(1).max(512) }).strict(),
+    result: z.object({ path: z.string(), text: z.string() }),
+  },
+  /** Sets a run's tags and note (kept in its folder, also for a `mirage run` folder); answers the run as listed. */
+  'runs.annotate': { params: z.object({ runId: RunIdSchema, annotation: RunAnnotationSchema }).strict(), result: RunInfoSchema },
   /** A run's file as text: reward.log, rewards.csv, summary.json, report.md, report.html (charts inlined), config.json, a chart. */
   'runs.export': {
     params: z.object({ runId: RunIdSchema, kind: ExportKindSchema, chart: ChartFileSchema.optional() }).strict(),
     result: ExportFileSchema,
   },
+
+  /** The run's policy bundle (what `mirage provision --policy` runs); null until the run has written one. */
+  'runs.policy': { params: z.object({ runId: RunIdSchema }).strict(), result: PolicyBundleViewSchema.nullable() },
+  /** The run's policy bundle as one tar archive, to copy to a cluster. */
+  'runs.exportPolicy': { params: z.object({ runId: RunIdSchema }).strict(), result: PolicyArchiveSchema },
 
   /** Runs side by side with the baselines of the first: per-policy summary, load levels, every sample's reward. */
   'compare.data': { params: z.object({ runIds: z.array(RunIdSchema).min(1).max(8) }).strict(), result: CompareDataSchema },

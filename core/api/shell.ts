@@ -69,8 +69,12 @@ export type BackendStatus = z.infer<typeof BackendStatusSchema>;
 export interface MirageBridge {
   readonly shell: 'electron';
   readonly versions: Record<string, string>;
-  /** Sends one API message to the back end (utility process) over its MessagePort. */
-  send(message: unknown): void;
+  /**
+   * Sends one API message to the back end (utility process) over its
+   * MessagePort; false when there is no live port (the back end crashed and
+   * is restarting): the message was not sent, and the caller must say so.
+   */
+  send(message: unknown): boolean;
   onMessage(listener: (message: unknown) => void): () => void;
   /** Called with a fresh port's status: each (re)start of the utility process. */
   onBackendStatus(listener: (status: BackendStatus) => void): () => void;

@@ -53,8 +53,38 @@ export const TimeSeriesSchema = z.object({
 });
 export type TimeSeries = z.infer<typeof TimeSeriesSchema>;
 
+/**
+ * Where the cluster size came from: given by the user, declared by the trace
+ * (SWF), known for a bundled sample, or inferred as the most nodes the trace
+ * has running at once (a lower bound: every display says so).
+ */
+export const CapacitySourceSchema = z.enum(['given', 'declared', 'sample', 'inferred']);
+export type CapacitySource = z.infer<typeof CapacitySourceSchema>;
+
+/** One partition of a trace (core/trace describePartitions), sizes in nodes; a pending job naming several counts under the first. */
+export const PartitionSummarySchema = z.object({
+  name: z.string(),
+  jobCount: z.number().int().nonnegative(),
+  /** Jobs the simulator can replay (run time and limit known). */
+  simulatableCount: z.number().int().nonnegative(),
+  medianNodes: z.number().nonnegative(),
+  maxNodes: z.number().nonnegative(),
+  /** Most nodes the partition's jobs hold at once. */
+  peakRunningNodes: z.number().nonnegative(),
+  /** The partition's size: the peak, as nothing else tells it here. */
+  capacityNodes: z.number().int().positive(),
+  /** Always shown as inferred (a lower bound) when true. */
+  capacityInferred: z.boolean(),
+});
+export type PartitionSummary = z.infer<typeof PartitionSummarySchema>;
+
 export const TraceOverviewSchema = z.object({
   capacityNodes: z.number().int().positive(),
+  capacitySource: CapacitySourceSchema,
+  /** Every partition, most jobs first; one entry named '' when the trace has no partition column. */
+  partitions: z.array(PartitionSummarySchema),
+  /** Complete jobs whose start the trace does not give (SWF wait -1): out of the wait figures. */
+  startUnknownCount: z.number().int().nonnegative(),
   jobCount: z.number().int().nonnegative(),
   startedCount: z.number().int().nonnegative(),
   userCount: z.number().int().nonnegative(),

@@ -1,18 +1,35 @@
 import { InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { inWords } from '../files/errors.js';
 import { formatClock, parseClock, parseTimeRange } from '../trace/index.js';
 
 /** Option parsers and error reporting shared by the `mirage` sub-commands. */
 
-export function positiveInt(value: string): number {
+/**
+ * Whole numbers must be exact: 99999999999999999999 reads as 1e20, which is
+ * "an integer" to JavaScript but not the number typed, so past 2^53 - 1 it is refused.
+ */
+function wholeNumber(value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number >= 1');
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max.toLocaleString('en-US')}`);
+  }
   return n;
 }
 
+export function positiveInt(value: string): number {
+  return wholeNumber(value, 1);
+}
+
 export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0');
-  return n;
+  return wholeNumber(value, 0);
+}
+
+/** Nodes of a simulated cluster: the same bound as the API's capacity (core/api/trace.ts CapacityNodesSchema). */
+export const MAX_CLUSTER_NODES = 1_000_000;
+
+export function nodesArg(value: string): number {
+  return wholeNumber(value, 1, MAX_CLUSTER_NODES);
 }
 
 export function positiveNumber(value: string): number {
@@ -29,9 +46,7 @@ export function finiteNumber(value: string): number {
 
 /** Successor submit times per sample: at least the predecessor's submit and end. */
 export function probesArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('a whole number >= 2');
-  return n;
+  return wholeNumber(value, 2);
 }
 
 /** A parser for a cluster-clock time; `exampleSec` is the time its error message shows. */
@@ -60,13 +75,44 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/**
+ * Text from files and other users (job names in a trace, paths) made safe for
+ * a terminal: control characters other than newline and tab, C1 controls and
+ * bidirectional overrides are written as escapes (`\x1b`), so an error
+ * message cannot move the cursor, recolour, retitle or hide what follows.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** The one line a command prints for a failure: file-system errors in words, terminal-safe. */
+export function errorLine(command: string, error: unknown): string {
+  const e = inWords(error);
+  return terminalSafe(`mirage ${command}: ${e instanceof Error ? e.message : String(e)}`) + '\n';
+}
+
 /** Every failure of these commands is the user's to act on: one line, exit status 1 (MIRAGE_DEBUG=1 adds the stack). */
 export async function reportErrors(command: string, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
-    process.stderr.write(`mirage ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.MIRAGE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(errorLine(command, error));
+    if (process.env.MIRAGE_DEBUG && error instanceof Error) process.stderr.write(terminalSafe(`${error.stack}`) + '\n');
     process.exitCode = 1;
   }
+}
+
+/**
+ * --out: a path, never empty (an empty --out would write into the working
+ * folder, `./.partial` and all). Made absolute here, so every message names
+ * the same path.
+ */
+export function outPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('a path (it is empty)');
+  if (value.includes('\0')) throw new InvalidArgumentError('a path (it holds a NUL character)');
+  return resolve(value);
 }

@@ -6,12 +6,15 @@ import { mergeShards } from '../dataset/merge.js';
 import { openDataset } from '../dataset/reader.js';
 import { parseShard } from '../dataset/schedule.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
-import type { ChainScheduleFlags } from './chain.js';
-import { addChainScheduleOptions, chainScheduleFromFlags } from './chain.js';
-import { nonNegativeInt, probesArg, reportErrors } from './args.js';
+import type { ChainScheduleFlags, TraceReadFlags } from './chain.js';
+import { DEFAULT_WINDOW_LENGTH } from '../dataset/windows.js';
+import { defaultThreadCount } from '../parallel/pool.js';
+import { makeDir } from '../files/dirs.js';
+import { addChainScheduleOptions, addTraceReadOptions, chainScheduleFromFlags, loadChainTrace } from './chain.js';
+import { nonNegativeInt, outPath, probesArg, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 
-interface GenerateFlags extends ChainScheduleFlags {
+interface GenerateFlags extends ChainScheduleFlags, TraceReadFlags {
   out: string;
   probes: number;
   quantile: number;
@@ -35,8 +38,8 @@ export function registerDatasetCommands(program: Command): void {
         'Runs on every core. An interrupted run continues with --resume; --shard K/N (K = 0..N-1, samples i with i % N == K) ' +
         'spreads one dataset over a Slurm job array, `mirage dataset merge` joins the shards.',
     );
-  addChainScheduleOptions(generate)
-    .requiredOption('--out <dir>', 'dataset folder to create (or to complete, with --resume)')
+  addTraceReadOptions(addChainScheduleOptions(generate))
+    .requiredOption('--out <dir>', 'dataset folder to create (or to complete, with --resume)', outPath)
     .option('--probes <n>', 'successor submit times per sample, evenly spaced from predecessor submit to end (>= 2)', probesArg, 7)
     .addOption(
       new Option('--policy <kind>', 'probes (training data) or one baseline submit time per sample').choices(['probes', 'reactive', 'average', 'quantile']).default('probes'),
@@ -53,9 +56,12 @@ export function registerDatasetCommands(program: Command): void {
     .option('--seed <n>', 'recorded in the manifest', nonNegativeInt, 0)
     .option('--json', 'progress as JSON lines and the manifest as JSON on stdout')
     .action((flags: GenerateFlags) => reportErrors('dataset generate', async () => {
-      const schedule = chainScheduleFromFlags(flags);
+      const schedule = chainScheduleFromFlags(flags, { runsPerSample: flags.policy === 'probes' ? flags.probes : 1, windowLength: DEFAULT_WINDOW_LENGTH, threads: flags.workers || defaultThreadCount() });
+      await makeDir(flags.out);
       const policy: DatasetPolicy =
         flags.policy === 'probes' ? { kind: 'probes', probes: flags.probes } : flags.policy === 'quantile' ? { kind: 'quantile', q: flags.quantile } : { kind: flags.policy };
+      // Read here too, for the cluster size and the warnings a user must see before the workers start.
+      const { sim } = await loadChainTrace(flags, schedule);
       const progress = progressReporter({ json: flags.json });
       const abort = new AbortController();
       const stop = (): void => abort.abort(new DOMException('interrupted', 'AbortError'));
@@ -64,7 +70,18 @@ export function registerDatasetCommands(program: Command): void {
       const started = Date.now();
       try {
         const result = await generateTraceDataset(
-          { tracePath: flags.trace, format: flags.format, schedule, sim: { nodes: flags.nodes }, policy, featureMode: flags.features, seed: flags.seed },
+          {
+            tracePath: flags.trace,
+            format: flags.format,
+            processorsPerNode: flags.ppn,
+            partitions: flags.partition,
+            defaultLimitMinutes: flags.defaultLimit,
+            schedule,
+            sim,
+            policy,
+            featureMode: flags.features,
+            seed: flags.seed,
+          },
           {
             outDir: flags.out,
             shard: flags.shard === undefined ? null : parseShard(flags.shard),
@@ -98,8 +115,9 @@ export function registerDatasetCommands(program: Command): void {
     .command('merge')
     .description('join the shards of one `dataset generate --shard K/N` run into the dataset an unsharded run writes')
     .argument('<dirs...>', 'shard folders (all N of them)')
-    .requiredOption('--out <dir>', 'dataset folder to create')
+    .requiredOption('--out <dir>', 'dataset folder to create', outPath)
     .action((dirs: string[], flags: { out: string }) => reportErrors('dataset merge', async () => {
+      await makeDir(flags.out);
       const manifest = await mergeShards(dirs, flags.out);
       console.log(`${flags.out}: ${manifest.counts.samples} samples, ${manifest.counts.examples} examples from ${dirs.length} shards`);
     }));

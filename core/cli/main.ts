@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { registerChainCommands } from './chain.js';
 import { registerDatasetCommands } from './dataset.js';
+import { registerEvaluateCommands } from './evaluate.js';
+import { registerPolicyCommands } from './policy.js';
 import { registerServeCommands } from './serve.js';
 import { registerSlurmCommands } from './slurm.js';
 import { registerTraceCommands } from './trace.js';
@@ -25,8 +27,10 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerValidateCommands(program);
   registerRunCommands(program);
+  registerEvaluateCommands(program);
   registerDatasetCommands(program);
   registerChainCommands(program);
+  registerPolicyCommands(program);
   return program;
 }
 

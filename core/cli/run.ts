@@ -1,11 +1,17 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { makeDir } from '../files/dirs.js';
+import { acquireLock, describeOwner } from '../files/lock.js';
 import type { Command } from 'commander';
 import { listPresets, loadPipelineConfig } from '../pipeline/presets.js';
+import { checkPipelineFits } from '../pipeline/limits.js';
 import { runPipeline } from '../pipeline/run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import { summaryTable } from '../validate/report.js';
 import { progressReporter } from './progress.js';
-import { reportErrors } from './args.js';
+import { outPath, reportErrors } from './args.js';
+
+/** The lock of a `mirage run` output folder (removed when the run ends; a killed run's is taken over). */
+export const RUN_LOCK_FILE = '.mirage-run.lock';
 
 interface RunFlags {
   config?: string;
@@ -19,11 +25,11 @@ export function registerRunCommands(program: Command): void {
   program
     .command('run')
     .description(
-      'run a whole experiment: trace -> dataset -> training -> validation -> report. Every stage writes a folder under OUT/stages named by a hash of its inputs; a finished stage is reused, an interrupted one continues. The config (JSON) defaults to the paper\'s LS6 experiment; --config overlays a file on --preset. Writes OUT/report.md, summary.json, reward.log, rewards.csv, charts/ and pipeline.json.',
+      'run a whole experiment: trace -> dataset -> training -> validation -> report. Every stage writes a folder under OUT/stages named by a hash of its inputs; a finished stage is reused, an interrupted one continues. The config (JSON) defaults to the paper\'s LS6 experiment; --config overlays a file on --preset. Writes OUT/report.md, summary.json, reward.log, rewards.csv, charts/, pipeline.json and policy/ (the validated policy bundle that `mirage provision --policy OUT/policy` runs).',
     )
     .option('--config <file>', 'experiment configuration (JSON; fields as in assets/presets/paper-ls6.json)')
     .option('--preset <name>', `a bundled configuration: ${safePresetList()}`)
-    .option('--out <dir>', 'output folder (default: runs/<config name>)')
+    .option('--out <dir>', 'output folder (default: runs/<config name>)', outPath)
     .option('--json', 'progress, stage events and the summary as JSON lines')
     .action((flags: RunFlags) => reportErrors('run', () => runCommand(flags)));
 }
@@ -39,6 +45,13 @@ function safePresetList(): string {
 async function runCommand(flags: RunFlags): Promise<void> {
   const loaded = loadPipelineConfig({ configPath: flags.config, preset: flags.preset });
   const outDir = resolve(flags.out ?? `runs/${loaded.config.name}`);
+  checkPipelineFits(loaded.config, outDir, { tracePath: loaded.tracePath });
+  await makeDir(outDir);
+  // One `mirage run` per output folder: a second one would write the same files at once.
+  const lock = await acquireLock(join(outDir, RUN_LOCK_FILE), {
+    what: 'mirage run',
+    refusal: (owner) => `${outDir} is in use by ${describeOwner(owner)}; wait for it to finish, or choose another --out`,
+  });
   const json = flags.json ?? false;
   const progress = progressReporter({ json: json ? true : undefined });
   const say = (text: string): void => {
@@ -60,12 +73,16 @@ async function runCommand(flags: RunFlags): Promise<void> {
   };
   say(`mirage run: ${loaded.source} -> ${outDir}`);
   try {
-    const result = await runPipeline(loaded.config, { outDir, tracePath: loaded.tracePath, signal: abort.signal, onProgress: progress.report, onStage });
+    const onWarning = (message: string): void => {
+      if (json) process.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
+      else say(`warning: ${message}`);
+    };
+    const result = await runPipeline(loaded.config, { outDir, tracePath: loaded.tracePath, signal: abort.signal, onProgress: progress.report, onStage, onWarning });
     progress.finish();
     if (json) {
       process.stdout.write(JSON.stringify({ type: 'summary', outDir, summary: result.summary }) + '\n');
     } else {
-      process.stdout.write(`${summaryTable(result.summary.policies)}\n\n${outDir}/report.md\n`);
+      process.stdout.write(`${summaryTable(result.summary.policies)}\n\n${outDir}/report.md\n${outDir}/policy (run it on a cluster: mirage provision --policy ${outDir}/policy ...)\n`);
     }
   } catch (error) {
     progress.finish();
@@ -74,5 +91,6 @@ async function runCommand(flags: RunFlags): Promise<void> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await lock.release();
   }
 }

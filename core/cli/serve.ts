@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,10 @@ export function registerServeCommands(program: Command): void {
     .option('--open', 'open the URL in the system browser')
     .option('--renderer-dir <dir>', 'the built UI (default: dist/renderer of this install)')
     .option('--runs-dir <dir>', 'where experiments run from the UI are kept (default: ./runs if it exists, else ~/.mirage/runs)')
-    .action(async (options: { port: number; open?: boolean; rendererDir?: string; runsDir?: string }) => {
+    .option('--token-file <file>', `where the access token is kept, so a restart reuses it and open pages reconnect (default: <runs-dir>/${TOKEN_FILE})`)
+    .option('--new-token', 'make a new access token (pages opened with the old one must open the new URL)')
+    .option('--stop-with-stdin', 'stop when standard input closes (for scripts and tests that start it)')
+    .action(async (options: { port: number; open?: boolean; rendererDir?: string; runsDir?: string; tokenFile?: string; newToken?: boolean; stopWithStdin?: boolean }) => {
       const rendererDir = options.rendererDir ? resolve(options.rendererDir) : findRendererDir();
       if (!rendererDir || !existsSync(join(rendererDir, 'index.html'))) {
         console.error('mirage serve: the UI is not built (dist/renderer/index.html is missing); run `npm run build` first.');
@@ -33,23 +38,52 @@ export function registerServeCommands(program: Command): void {
       const runsDir = resolve(options.runsDir ?? defaultRunsDir(process.cwd(), homedir()));
       const log = process.env.MIRAGE_SERVE_LOG ? (m: string) => console.error(`[serve] ${m}`) : undefined;
       const service = createMirageService({ backend: 'serve', canReadPaths: false, runsDir, log: (m) => console.error(m) });
-      const server = await startServer({
-        port: options.port,
-        rendererDir,
-        handlers: service.handlers,
-        events: service.events,
-        log,
-      });
+      const tokenFile = resolve(options.tokenFile ?? join(runsDir, TOKEN_FILE));
+      let token: string;
+      try {
+        token = await keptToken(tokenFile, options.newToken === true);
+      } catch (error) {
+        // Serving matters more than keeping the token: this once, a token that a restart will not reuse.
+        token = randomBytes(24).toString('hex');
+        console.error(
+          `mirage serve: cannot keep the access token in ${tokenFile} (${error instanceof Error ? error.message : String(error)}); ` +
+            'after a restart, open pages must open the new URL.',
+        );
+      }
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer({
+          port: options.port,
+          token,
+          rendererDir,
+          handlers: service.handlers,
+          events: service.events,
+          log,
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        console.error(
+          code === 'EADDRINUSE'
+            ? `mirage serve: port ${options.port} on 127.0.0.1 is in use (another mirage serve?); stop it, or pick another with --port.`
+            : `mirage serve: cannot listen on 127.0.0.1:${options.port}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        await service.shutdown();
+        process.exitCode = 1;
+        return;
+      }
       // The URL first, alone on its line: scripts and tests read it from there.
       console.log(server.url);
       console.error(
         `Mirage Workbench is served on 127.0.0.1:${server.port} only. Open the URL above (keep the token private).\n` +
           `Over SSH: ssh -L ${server.port}:127.0.0.1:${server.port} <login-node>, then open the same URL on your machine. Ctrl-C stops.\n` +
-          `Experiments are kept in ${runsDir}.`,
+          `Experiments are kept in ${runsDir}; the access token in ${tokenFile} (started again on the same port, open pages reconnect).`,
       );
       if (options.open) openInBrowser(server.url);
       // A running experiment is stopped as an interruption: `mirage serve` started again offers to resume it.
+      let stopping = false;
       const stop = () => {
+        if (stopping) return;
+        stopping = true;
         void service
           .shutdown()
           .then(() => server.close())
@@ -57,7 +91,36 @@ export function registerServeCommands(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (options.stopWithStdin) {
+        process.stdin.once('close', stop);
+        process.stdin.once('end', stop);
+        process.stdin.resume();
+      }
     });
+}
+
+const TOKEN_FILE = '.serve-token';
+
+/**
+ * The access token of the last `mirage serve` on this runs folder, or a new
+ * one (written 0600, atomically): a restart keeps the token, so pages opened
+ * before reconnect by themselves instead of being refused.
+ */
+async function keptToken(file: string, fresh: boolean): Promise<string> {
+  if (!fresh) {
+    try {
+      const kept = (await readFile(file, 'utf8')).trim();
+      if (/^[0-9a-f]{32,128}$/.test(kept)) return kept;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  const token = randomBytes(24).toString('hex');
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, token + '\n', { mode: 0o600 });
+  await rename(temp, file);
+  return token;
 }
 
 function parsePort(value: string): number {

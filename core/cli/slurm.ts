@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 import type { ShardedCommand } from '../slurm/array.js';
-import { describePlan, planArrayRun, submitArrayRun } from '../slurm/array.js';
+import { describePlan, passThroughValue, planArrayRun, submitArrayRun } from '../slurm/array.js';
 import { CliSlurmClient } from '../slurm/client.js';
 import type { SbatchSettings } from '../slurm/sbatch.js';
 import { checkSbatchSettings } from '../slurm/sbatch.js';
+import { loadPolicyBundle } from '../policy/bundle.js';
 import { registerProvisionCommands } from './provision.js';
+import { POLICY_KINDS } from './validate.js';
 import { collect, positiveInt, reportErrors } from './args.js';
 
 interface ArrayFlags {
@@ -75,6 +77,9 @@ export function registerSlurmCommands(program: Command): void {
         };
         checkSbatchSettings(settings);
         await checkLocalFlags(target, passThrough, flags.array);
+        // A policy bundle is read here first: a missing or foreign folder fails now, not in every array task.
+        const bundle = target.name === 'validate' ? passThroughValue(passThrough, '--policy') : undefined;
+        if (bundle !== undefined && !POLICY_KINDS.includes(bundle)) await loadPolicyBundle(bundle);
         const plan = planArrayRun({
           command: shardedCommand(target, passThrough),
           tasks: flags.array,

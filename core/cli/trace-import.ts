@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliSlurmClient } from '../slurm/client.js';
 import { importTrace } from '../slurm/trace-import.js';
-import { reportErrors } from './args.js';
+import { outPath, reportErrors } from './args.js';
 
 interface ImportFlags {
   since: string;
@@ -26,7 +26,7 @@ export function registerTraceImport(trace: Command): void {
     .requiredOption('--since <time>', 'window start, YYYY-MM-DDTHH:MM:SS (cluster clock)')
     .requiredOption('--until <time>', 'window end, YYYY-MM-DDTHH:MM:SS (cluster clock)')
     .option('--partition <name>', 'only jobs of this partition')
-    .requiredOption('--out <file>', 'trace file to write (sacct --parsable2 layout)')
+    .requiredOption('--out <file>', 'trace file to write (sacct --parsable2 layout)', outPath)
     .addOption(new Option('--accounting <source>', 'auto: slurmdbd when accounting storage is on, else the job-completion log').choices(['auto', 'slurmdbd', 'jobcomp']).default('auto'))
     .option('--jobcomp-file <path>', 'job-completion log to read submit times from (default: JobCompLoc)')
     .option('--json', 'print the report as JSON')
@@ -41,6 +41,8 @@ export function registerTraceImport(trace: Command): void {
         outsideWindow: result.rowsDropped,
         submitsRestored: result.submitsRestored,
         jobs: loaded.jobs.length,
+        /** Jobs with a GPU count from AllocTRES (what `--unit gpus` simulates), and the GPUs they hold in all. */
+        gpuJobs: loaded.jobs.filter((j) => (j.gpus ?? 0) > 0).length,
         rejectedCount: loaded.rejectedCount,
         rejected: loaded.rejected,
         skipped: loaded.skipped,
@@ -52,6 +54,7 @@ export function registerTraceImport(trace: Command): void {
       }
       console.log(`${flags.out}: ${report.jobs} jobs from ${report.sacctRows} sacct rows (${result.source === 'jobcomp' ? 'sacct -c, job-completion log' : 'slurmdbd'})`);
       if (report.outsideWindow > 0) console.log(`  ${report.outsideWindow} rows outside the window or partition left out`);
+      if (report.gpuJobs > 0) console.log(`  ${report.gpuJobs} jobs hold GPUs (AllocTRES gres/gpu): simulate them in GPUs with --unit gpus`);
       if (report.submitsRestored > 0) console.log(`  ${report.submitsRestored} submit times restored from the job-completion log`);
       console.log(`  rejected ${report.rejectedCount}`);
       for (const row of loaded.rejected.slice(0, 20)) console.log(`  rejected ${row.file}:${row.line}: ${row.reason}`);

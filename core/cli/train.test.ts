@@ -18,13 +18,16 @@ describe('mirage train --model wait-linear', () => {
     expect(gen.exitCode, gen.stderr).toBe(0);
 
     const model = join(root, 'model');
-    const train = await mirage('train', '--model', 'wait-linear', '--data', data, '--out', model, '--validation-fraction', '0.3');
+    const train = await mirage('train', '--model', 'wait-linear', '--data', data, '--out', model, '--held-out-fraction', '0.3');
     expect(train.exitCode, train.stderr).toBe(0);
     const saved = await readWaitModel(model);
-    // 10 samples x 7 probes; the last 3 samples by time are held out.
+    // 10 samples x 7 probes, 4 h apart; the last 3 by time are held out. All 7 before them replay (7 days) into
+    // the tail, more than half of them, so the gap keeps the later 3 of those out and the first 4 are fitted.
     expect(saved.dataset.rows).toBe(70);
+    expect(saved.kind).toBe('wait-linear');
+    if (saved.kind !== 'wait-linear') return;
     expect(saved.dataset.validationRows).toBe(21);
-    expect(saved.dataset.trainRows + saved.dataset.skippedRows).toBe(49);
+    expect(saved.dataset.trainRows + saved.dataset.skippedRows).toBe(28);
     expect(saved.clusterNodes).toBe(88);
 
     const info = await mirage('model', 'info', model);

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
+import { makeDir } from '../files/dirs.js';
+import { assertModelOutDir } from '../model/folder.js';
 import { readManifest } from '../model/io.js';
 import { WAIT_MODEL_KIND, isWaitModelDir, readWaitModel } from '../model/wait-model.js';
-import type { WaitModel } from '../model/wait-model.js';
+import type { AnyWaitModel } from '../model/wait-model.js';
+import { WAIT_RISK_KIND } from '../model/wait-risk.js';
+import { isWaitModelKind } from '../train/wait.js';
 import { trainWaitModelOnDataset } from '../train/wait.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { assertInputCompatible } from '../model/manifest.js';
@@ -19,13 +23,13 @@ import type { TrainEvent } from '../train/events.js';
 import { chainEpisodeEnv, REFERENCE_EPISODES } from '../train/chain-env.js';
 import { REFERENCE_POLICY_CONFIG, trainPolicy } from '../train/policy.js';
 import { trainModel } from '../train/train.js';
-import { clockArg, nonNegativeInt, positiveInt, positiveNumber, reportErrors } from './args.js';
+import { clockArg, nonNegativeInt, outPath, positiveInt, positiveNumber, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 
 interface TrainFlags {
   data?: string;
   out: string;
-  model: 'transformer' | 'moe' | 'policy' | 'default' | typeof WAIT_MODEL_KIND;
+  model: 'transformer' | 'moe' | 'policy' | 'default' | typeof WAIT_MODEL_KIND | typeof WAIT_RISK_KIND;
   preset?: Preset;
   epochs?: number;
   seed: number;
@@ -36,7 +40,7 @@ interface TrainFlags {
   batchSize?: number;
   patience?: number;
   maxMinutes?: number;
-  validationFraction?: number;
+  heldOutFraction?: number;
   dModel?: number;
   layers?: number;
   heads?: number;
@@ -67,10 +71,13 @@ export function registerTrainCommands(program: Command): void {
         'Checkpoints after every epoch; --resume continues an interrupted run to the same result.',
     )
     .option('--data <dir>', 'dataset folder (`mirage dataset generate`); for policy: where the episode range and simulator settings come from')
-    .requiredOption('--out <dir>', 'model folder to write (checkpoints go to its checkpoints/ folder)')
+    .requiredOption('--out <dir>', 'model folder to write (checkpoints go to its checkpoints/ folder)', outPath)
     .addOption(
-      new Option('--model <kind>', `model kind (${WAIT_MODEL_KIND}: ridge regression of the successor's queue wait, what \`mirage run\` uses by default; no neural settings)`)
-        .choices(['transformer', 'moe', 'policy', 'default', WAIT_MODEL_KIND])
+      new Option(
+        '--model <kind>',
+        `model kind (${WAIT_RISK_KIND}: logistic models of the chance that submitting now still interrupts, what \`mirage run\` uses by default; ${WAIT_MODEL_KIND}: ridge regression of the successor's queue wait; neither has neural settings)`,
+      )
+        .choices(['transformer', 'moe', 'policy', 'default', WAIT_RISK_KIND, WAIT_MODEL_KIND])
         .default('default'),
     )
     .addOption(new Option('--preset <name>', "the reference's sizes and settings").choices([...PRESETS]))
@@ -83,7 +90,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--batch-size <n>', 'mini-batch size', positiveInt)
     .option('--patience <n>', 'stop after n epochs without a better validation loss', positiveInt)
     .option('--max-minutes <m>', 'wall-clock budget per training phase', positiveNumber)
-    .option('--validation-fraction <f>', 'last fraction of the samples (by time) held out', fraction)
+    .option('--held-out-fraction <f>', 'last fraction of the samples (by time) held out of the fit (core/dataset/split.ts)', fraction)
     .option('--d-model <n>', 'transformer width', positiveInt)
     .option('--layers <n>', 'encoder layers', nonNegativeInt)
     .option('--heads <n>', 'attention heads', positiveInt)
@@ -139,9 +146,11 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     }
   };
   try {
-    if (flags.model === WAIT_MODEL_KIND) {
+    assertModelOutDir(flags.out, flags.model.startsWith('wait-') ? 'wait' : 'network');
+    await makeDir(flags.out);
+    if (isWaitModelKind(flags.model)) {
       if (!flags.data) throw new Error('--data is required');
-      const model = await trainWaitModelOnDataset(flags.data, flags.out, { validationFraction: flags.validationFraction ?? 0.2 });
+      const model = await trainWaitModelOnDataset(flags.data, flags.out, { kind: flags.model, heldOutFraction: flags.heldOutFraction ?? 0.2 });
       if (flags.json) process.stdout.write(JSON.stringify({ type: 'done', kind: model.kind, metrics: model.metrics }) + '\n');
       else process.stdout.write(formatWaitModelInfo(flags.out, model));
       return;
@@ -241,7 +250,7 @@ function overridesOf(flags: TrainFlags): TrainOverrides {
   if (flags.batchSize !== undefined) o.batchSize = flags.batchSize;
   if (flags.patience !== undefined) o.patience = flags.patience;
   if (flags.maxMinutes !== undefined) o.maxSeconds = flags.maxMinutes * 60;
-  if (flags.validationFraction !== undefined) o.validationFraction = flags.validationFraction;
+  if (flags.heldOutFraction !== undefined) o.heldOutFraction = flags.heldOutFraction;
   if (flags.dModel !== undefined) o.dModel = flags.dModel;
   if (flags.layers !== undefined) o.layers = flags.layers;
   if (flags.heads !== undefined) o.heads = flags.heads;
@@ -303,14 +312,18 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
   return lines.join('\n') + '\n';
 }
 
-export function formatWaitModelInfo(dir: string, m: WaitModel): string {
+export function formatWaitModelInfo(dir: string, m: AnyWaitModel): string {
+  const risk = m.kind === WAIT_RISK_KIND;
+  const heldOut = m.kind === WAIT_RISK_KIND ? m.dataset.heldOutRows : m.dataset.validationRows;
   return [
     `model       ${dir}`,
     `kind        ${m.kind}   (schema ${m.schemaVersion})`,
-    `network     ridge regression (penalty ${m.ridgeLambda}) of the successor's queue wait on ${m.features.length} snapshot features`,
-    `output      ${m.target.toReward} (hours)`,
+    risk
+      ? `network     ${m.thresholdsHours.length} logistic regressions (penalty ${m.ridgeLambda}), one per wait threshold, on ${m.features.length} snapshot features`
+      : `network     ridge regression (penalty ${m.ridgeLambda}) of the successor's queue wait on ${m.features.length} snapshot features`,
+    `output      ${m.kind === WAIT_RISK_KIND ? m.target.meaning : `${m.target.toReward} (hours)`}`,
     `input       ${m.input.featureMode} features, ${m.input.seqLen} x ${m.input.featureNames.length}, cluster of ${m.clusterNodes} nodes`,
-    `data        ${m.dataset.rows} rows (${m.dataset.trainRows} train, ${m.dataset.validationRows} validation, ${m.dataset.skippedRows} skipped)`,
+    `data        ${m.dataset.rows} rows (${m.dataset.trainRows} fitted, ${heldOut} held out, ${m.dataset.skippedRows} skipped)`,
     `metrics     ${Object.entries(m.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
   ].join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import type { BackendChoice } from '../model/backend.js';
 import { parseShard } from '../dataset/schedule.js';
 import { BACKEND_CHOICES } from '../model/backend.js';
 import { readManifest } from '../model/io.js';
+import { loadPolicyBundle } from '../policy/bundle.js';
 import { WAIT_MODEL_KIND, isWaitModelDir } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
@@ -12,13 +13,15 @@ import { summaryTable } from '../validate/report.js';
 import { runValidation } from '../validate/run.js';
 import type { ValidationRequest } from '../validate/run.js';
 import { mergeValidationShards, runValidationShard } from '../validate/shard.js';
-import { addChainScheduleOptions, chainScheduleFromFlags } from './chain.js';
+import { addChainScheduleOptions, chainScheduleFromFlags, loadChainTrace } from './chain.js';
 import type { ChainScheduleFlags } from './chain.js';
 import { progressReporter } from './progress.js';
-import { nonNegativeInt, positiveInt, reportErrors } from './args.js';
+import { makeDir } from '../files/dirs.js';
+import { nonNegativeInt, outPath, positiveInt, reportErrors } from './args.js';
 
 interface ValidateFlags extends ChainScheduleFlags {
-  policy: 'reactive' | 'average' | 'quantile' | 'model';
+  /** A kind, or a policy bundle folder. */
+  policy: string;
   model?: string;
   label?: string;
   quantile: number;
@@ -50,7 +53,11 @@ export function registerValidateCommands(program: Command): void {
     .description(
       'run the job chain of every sample with the policy under test deciding online (every 10 simulated minutes once 24 h of snapshots exist; at once when the predecessor has ended), beside the baselines, and write the run folder: reward.log (the reference format, policy under test), rewards.csv (every policy), summary.json, report.md, charts/*.svg.',
     )
-    .addOption(new Option('--policy <kind>', 'the policy under test').choices(['reactive', 'average', 'quantile', 'model']).default('model'))
+    .option(
+      '--policy <kind|bundle>',
+      'the policy under test: reactive, average, quantile, model (with --model), or a policy bundle folder (OUT/policy of `mirage run`: its model with its submit rule as validated)',
+      'model',
+    )
     .option('--model <dir>', 'trained model folder (for --policy model)')
     .option('--label <name>', "the model's name in the outputs (default: 'model')")
     .option('--quantile <q>', 'quantile baseline: the quantile of recent waits, 0..1', openUnitInterval, 0.5)
@@ -61,7 +68,7 @@ export function registerValidateCommands(program: Command): void {
     .option('--sample', 'a policy model submits on a draw from its action probabilities (seeded by --seed)')
     .option('--seed <n>', 'seed of sampled decisions', nonNegativeInt, 0)
     .option('--baselines <list>', 'baselines to compare against (reactive is always run)', 'reactive,average,quantile')
-    .option('--out <dir>', 'run folder to write, or with --shard the shard folder (required)')
+    .option('--out <dir>', 'run folder to write, or with --shard the shard folder (required)', outPath)
     .option('--shard <K/N>', 'run only the samples i with i % N == K (K from 0) and write a shard folder for `mirage validate merge`')
     .option('--workers <n>', 'worker threads (default: every core; 0 = this thread)', nonNegativeInt)
     .option('--batch-samples <n>', 'samples whose decisions share one model call (default: spread over the workers, at most 64)', positiveInt)
@@ -73,23 +80,26 @@ export function registerValidateCommands(program: Command): void {
       const flags = command.opts<ValidateFlags>();
       for (const [key, flag] of REQUIRED) if (flags[key] === undefined) command.error(`error: required option '${flag}' not specified`);
     })
-    .action((flags: ValidateFlags) =>
+    .action((flags: ValidateFlags, command: Command) =>
       reportErrors('validate', async () => {
         if (flags.greedy && flags.sample) throw new Error('--greedy and --sample exclude each other');
+        await makeDir(flags.out); // one level at a time: recursive mkdir loops forever under /proc
         const shard = flags.shard === undefined ? null : parseShard(flags.shard);
         const baselines = parseBaselines(flags.baselines, flags);
-        const policy = await policyUnderTest(flags);
+        const policy = POLICY_KINDS.includes(flags.policy) ? await policyUnderTest(flags) : await bundlePolicy(flags, command);
         const progress = progressReporter({ json: flags.json });
         const abort = new AbortController();
         const stop = (): void => abort.abort(new DOMException('interrupted', 'AbortError'));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
+          const schedule = chainScheduleFromFlags(flags);
           const request: ValidationRequest = {
               tracePath: flags.trace,
               format: flags.format,
-              sim: { nodes: flags.nodes },
-              schedule: chainScheduleFromFlags(flags),
+              // The cluster as the chain commands size it; the trace's warnings printed before the run.
+              sim: (await loadChainTrace(flags, schedule)).sim,
+              schedule,
               policy,
               baselines,
               outDir: flags.out,
@@ -125,7 +135,7 @@ export function registerValidateCommands(program: Command): void {
       'join the shard folders of one `mirage validate --shard K/N` run (every K of one N, each once) into the run folder an unsharded `mirage validate` writes, byte for byte',
     )
     .argument('<shard-dirs...>', 'shard folders')
-    .option('--out <dir>', 'run folder to write (required)')
+    .option('--out <dir>', 'run folder to write (required)', outPath)
     .option('--json', 'the summary as JSON on stdout')
     .action((shardDirs: string[], own: { out?: string; json?: boolean }, command: Command) =>
       reportErrors('validate merge', async () => {
@@ -154,7 +164,7 @@ function parseBaselines(list: string, flags: ValidateFlags): BaselinePolicy[] {
 async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> {
   if (flags.policy !== 'model') {
     if (flags.model) throw new Error(`--model is for --policy model, not --policy ${flags.policy}`);
-    return flags.policy === 'quantile' ? { kind: 'quantile', q: flags.quantile, window: flags.quantileWindow } : { kind: flags.policy };
+    return flags.policy === 'quantile' ? { kind: 'quantile', q: flags.quantile, window: flags.quantileWindow } : { kind: flags.policy as 'reactive' | 'average' };
   }
   if (!flags.model) throw new Error('--policy model needs --model <dir> (a folder written by mirage train)');
   const modelDir = resolve(flags.model);
@@ -165,6 +175,22 @@ async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> 
       : { kind: 'regressor', lowHours: flags.interval[0], highHours: flags.interval[1], confirmations: flags.confirmations };
   if (kind !== 'policy' && flags.sample) throw new Error(`--sample is for policy models; ${flags.model} is a ${kind} regressor`);
   return { kind: 'model', modelDir, rule, backend: flags.backend, label: flags.label };
+}
+
+/** What --policy names besides a bundle folder. */
+export const POLICY_KINDS: readonly string[] = ['reactive', 'average', 'quantile', 'model'];
+const RULE_FLAGS = ['model', 'interval', 'confirmations', 'greedy', 'sample', 'seed'] as const;
+
+/** --policy <bundle>: the bundle's model under the rule it was validated with (core/policy, the loader provision uses too). */
+async function bundlePolicy(flags: ValidateFlags, command: Command): Promise<ValidationPolicy> {
+  const given = RULE_FLAGS.filter((k) => command.getOptionValueSource(k) === 'cli');
+  if (given.length > 0) {
+    throw new Error(
+      `--policy ${flags.policy} validates the bundle with its own rule; --${given.join(', --')} would change it: give --policy model --model ${flags.policy}/model to try another rule`,
+    );
+  }
+  const bundle = await loadPolicyBundle(flags.policy);
+  return { kind: 'model', modelDir: bundle.modelDir, rule: bundle.rule, backend: flags.backend, label: flags.label ?? bundle.manifest.name };
 }
 
 function openUnitInterval(value: string): number {

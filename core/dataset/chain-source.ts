@@ -11,6 +11,8 @@ export interface ChainSourceInit {
   tracePath: string;
   format: 'auto' | 'mirage' | 'sacct' | 'swf';
   processorsPerNode?: number;
+  partitions?: string[];
+  defaultLimitMinutes?: number;
   /** The sha256 the run was planned with: a trace changed since then is refused. */
   sha256: string;
   sim: SimConfig;
@@ -22,7 +24,12 @@ export interface ChainSourceInit {
 /** Loads the trace and prepares the workload once; then each call simulates one sample. */
 export async function createSampleFunction(init: unknown): Promise<SampleFunction> {
   const source = init as ChainSourceInit;
-  const trace = await loadTraceFile(source.tracePath, { format: source.format, processorsPerNode: source.processorsPerNode });
+  const trace = await loadTraceFile(source.tracePath, {
+    format: source.format,
+    processorsPerNode: source.processorsPerNode,
+    partitions: source.partitions,
+    defaultLimitMinutes: source.defaultLimitMinutes,
+  });
   if (trace.sha256 !== source.sha256) throw new Error(`${source.tracePath}: the file changed while the dataset was being generated`);
   const workload = prepareWorkload(trace.jobs, source.sim);
   return (index) => simulateSample(workload, source.schedule, index, source.policy, { featureMode: source.featureMode });

@@ -8,7 +8,7 @@ import { generateDataset, PARTIAL_DIR } from './generate.js';
 import type { DatasetConfig } from './manifest.js';
 import { datasetInfo, formatDatasetInfo } from './info.js';
 import { mergeShards } from './merge.js';
-import { openDataset, splitBySampleTime, sampleTimeQuantile, takeRows } from './reader.js';
+import { openDataset, splitDatasetHeldOut, takeRows } from './reader.js';
 import type { SampleSourceSpec } from './source.js';
 import { fakeSample } from './testing/fake-source.js';
 import type { FakeSourceInit } from './testing/fake-source.js';
@@ -120,11 +120,13 @@ describe('dataset generation', () => {
 
   it('splits examples by sample time, keeping the probes of a sample together', async () => {
     const data = await openDataset(wholeDir);
-    const from = sampleTimeQuantile(data, 1 / 3); // the last 3 of 9 samples
-    expect(from).toBe(START + 7 * 4 * 3600);
-    const { train, validation } = splitBySampleTime(data, from);
-    expect([train.length, validation.length]).toEqual([42, 21]);
-    const part = takeRows(data, validation);
+    // The last 3 of 9 samples (4 h apart) are held out; the 6 before all replay (7 days) into them, so the gap
+    // takes the later half of those (3) and the first 3 samples are fitted.
+    const { train, heldOut, heldOutSamples } = splitDatasetHeldOut(data, 1 / 3);
+    expect([train.length, heldOut.length]).toEqual([21, 21]);
+    expect(heldOutSamples).toEqual([7, 8, 9]);
+    expect([...new Set(takeRows(data, train).columns.sample_index)]).toEqual([0, 1, 3]); // sample 2 is excluded by the schedule
+    const part = takeRows(data, heldOut);
     expect([...new Set(part.columns.sample_index)]).toEqual([7, 8, 9]);
     expect(part.features.subarray(0, 144 * 42)).toEqual(data.features.subarray(42 * 144 * 42, 43 * 144 * 42));
   });

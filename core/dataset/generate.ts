@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import { createWorkerPool, defaultThreadCount, runTasks } from '../parallel/pool.js';
-import { writeFileAtomic } from './atomic.js';
+import { removeStaleTemps, writeFileAtomic } from './atomic.js';
 import type { DatasetConfig, Manifest, Shard } from './manifest.js';
 import { DatasetConfigSchema, stableJson } from './manifest.js';
 import { decodeSampleRecord, encodeSampleRecord, toSampleRecord } from './record.js';
@@ -105,6 +105,8 @@ export async function generateDataset(config: DatasetConfig, options: GenerateOp
   }
   const manifest = await writeDatasetFolder(options.outDir, { config: run.config, shard, featureNames: run.featureNames, excludedSamples: excluded }, records);
   await rm(partialDir, { recursive: true, force: true });
+  // Temps of array writes a killed earlier attempt never finished: a finished dataset holds only its files.
+  await removeStaleTemps(options.outDir);
   return { manifest, simulated: todo.length, resumed };
 }
 

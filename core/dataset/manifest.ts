@@ -33,6 +33,10 @@ export const DatasetConfigSchema = z.strictObject({
     /** How the trace was read (core/trace LoadOptions). */
     format: z.enum(['auto', 'mirage', 'sacct', 'swf']),
     processorsPerNode: z.number().int().positive().optional(),
+    /** Only these partitions' jobs (LoadOptions.partitions). */
+    partitions: z.array(z.string().min(1)).min(1).optional(),
+    /** Limit of jobs the trace gives none, minutes (LoadOptions.defaultLimitMinutes). */
+    defaultLimitMinutes: z.number().int().positive().optional(),
   }),
   /** Which samples, and how each is built (core/sim/chain.ts). */
   schedule: ChainScheduleSchema,

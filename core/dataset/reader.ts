@@ -1,3 +1,4 @@
+import { splitHeldOut } from './split.js';
 import type { Manifest } from './manifest.js';
 import type { ExampleColumn } from './store.js';
 import { EXAMPLE_COLUMN_NAMES, readRawDataset } from './store.js';
@@ -48,23 +49,30 @@ export function exampleFeatures(data: Pick<Dataset, 'features' | 'windowLength'>
 }
 
 /**
- * Splits by sample time: the samples starting before `validationFromSec` train,
- * the rest validate. All probes of a sample stay on one side, so no sample's
- * queue history leaks across. Returns example indices.
+ * The held-out tail of a dataset's samples (core/dataset/split.ts): example
+ * indices fitted on and held out, and the held-out samples' indices (where the
+ * pipeline calibrates the submit rule). All probes of a sample stay on one side.
  */
-export function splitBySampleTime(data: Pick<Dataset, 'columns' | 'count'>, validationFromSec: number): { train: Int32Array; validation: Int32Array } {
+export function splitDatasetHeldOut(
+  data: Pick<Dataset, 'columns' | 'count' | 'manifest'>,
+  fraction: number,
+): { train: Int32Array; heldOut: Int32Array; heldOutSamples: number[] } {
+  const startOf = new Map<number, number>();
+  for (let i = 0; i < data.count; i++) startOf.set(data.columns.sample_index[i], data.columns.sample_start_sec[i]);
+  const samples = [...startOf.keys()].sort((a, b) => startOf.get(a)! - startOf.get(b)! || a - b);
+  const schedule = data.manifest.config.schedule;
+  const split = splitHeldOut(samples.map((s) => startOf.get(s)!), fraction, Math.round((schedule.warmupDays + schedule.workloadDays) * 86400));
+  const side = new Map<number, 'fit' | 'held'>();
+  for (const p of split.fit) side.set(samples[p], 'fit');
+  for (const p of split.heldOut) side.set(samples[p], 'held');
   const train: number[] = [];
-  const validation: number[] = [];
-  for (let i = 0; i < data.count; i++) (data.columns.sample_start_sec[i] < validationFromSec ? train : validation).push(i);
-  return { train: Int32Array.from(train), validation: Int32Array.from(validation) };
-}
-
-/** The sample start at which the last `fraction` of the samples (by start time) begins; for splitBySampleTime. */
-export function sampleTimeQuantile(data: Pick<Dataset, 'columns' | 'count'>, fraction: number): number {
-  const starts = [...new Set(data.columns.sample_start_sec)].sort((a, b) => a - b);
-  if (starts.length === 0) return Number.POSITIVE_INFINITY;
-  const keep = Math.round(starts.length * (1 - fraction));
-  return keep >= starts.length ? Number.POSITIVE_INFINITY : starts[keep];
+  const heldOut: number[] = [];
+  for (let i = 0; i < data.count; i++) {
+    const s = side.get(data.columns.sample_index[i]);
+    if (s === 'fit') train.push(i);
+    else if (s === 'held') heldOut.push(i);
+  }
+  return { train: Int32Array.from(train), heldOut: Int32Array.from(heldOut), heldOutSamples: split.heldOut.map((p) => samples[p]) };
 }
 
 /** Copies the chosen examples (e.g. a split) into a compact set of arrays. */

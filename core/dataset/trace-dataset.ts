@@ -15,6 +15,10 @@ export interface TraceDatasetRequest {
   tracePath: string;
   format?: 'auto' | 'mirage' | 'sacct' | 'swf';
   processorsPerNode?: number;
+  /** Only these partitions' jobs. */
+  partitions?: string[];
+  /** Limit of jobs the trace gives none, minutes. */
+  defaultLimitMinutes?: number;
   schedule: ChainSchedule;
   sim?: SimConfigInput;
   policy: DatasetPolicy;
@@ -34,7 +38,15 @@ export async function generateTraceDataset(request: TraceDatasetRequest, options
   const tracePath = resolve(request.tracePath);
   const sha256 = await sha256OfFile(tracePath);
   const config: DatasetConfig = {
-    trace: { name: basename(tracePath), sha256, format: request.format ?? 'auto', processorsPerNode: request.processorsPerNode },
+    trace: {
+      name: basename(tracePath),
+      sha256,
+      format: request.format ?? 'auto',
+      processorsPerNode: request.processorsPerNode,
+      // Absent unless asked for, so manifests of traces read plainly keep their bytes.
+      ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
+      ...(request.defaultLimitMinutes !== undefined ? { defaultLimitMinutes: request.defaultLimitMinutes } : {}),
+    },
     schedule: request.schedule,
     sim: parseSimConfig(request.sim ?? {}),
     policy: request.policy,
@@ -45,6 +57,8 @@ export async function generateTraceDataset(request: TraceDatasetRequest, options
     tracePath,
     format: config.trace.format,
     processorsPerNode: config.trace.processorsPerNode,
+    partitions: config.trace.partitions,
+    defaultLimitMinutes: config.trace.defaultLimitMinutes,
     sha256,
     sim: config.sim,
     schedule: config.schedule,

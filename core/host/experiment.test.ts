@@ -1,6 +1,7 @@
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 import type { RunInfo } from '../api/experiment.js';
 import { CompareDataSchema, RunDetailSchema, RunInfoSchema, SampleTimelineSchema } from '../api/experiment.js';
 import { mergeConfig, PipelineConfigSchema } from '../pipeline/config.js';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   host = await startTestHost();
   const started = await host.client.call('runs.start', { config: TINY_CONFIG });
   first = await host.waitForStatus(started.id, (info) => info.state !== 'running', 120_000);
-}, 180_000);
+}, TEST_TIMEOUTS.pipeline);
 
 afterAll(() => host?.close());
 
@@ -68,7 +69,7 @@ describe('an experiment run from the workbench', () => {
     const config = await host.client.call('runs.export', { runId: first.id, kind: 'config.json' });
     expect(config.fileName).toBe('tiny.json');
     expect(await runCli(config.text)).toBe(exported.text);
-  }, 120_000);
+  }, TEST_TIMEOUTS.pipeline);
 
   it('reuses every stage a second run with the same config finds done', async () => {
     const started = await host.client.call('runs.start', { config: TINY_CONFIG });

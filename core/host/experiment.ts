@@ -5,13 +5,18 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { ExportFile, Preset, TraceChoice, TraceRange } from '../api/experiment.js';
 import { ServiceError } from '../api/errors.js';
 import type { ApiHandlers } from '../api/handlers.js';
-import { parsePipelineConfig } from '../pipeline/config.js';
+import { parsePipelineConfig, PipelineConfigSchema } from '../pipeline/config.js';
+import { checkPipelineFits, RunTooLargeError } from '../pipeline/limits.js';
+import { PIPELINE_POLICY_DIR, POLICY_MANIFEST_FILE, formatPolicyInfo, loadPolicyBundle, provisionCommand } from '../policy/index.js';
+import type { PolicyBundle } from '../policy/index.js';
+import { tarFolder } from '../policy/tar.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { prepareWorkload } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import { loadTraceFile, parseClock } from '../trace/index.js';
 import type { EventHub } from './events.js';
+import { HeavyWork } from './heavy.js';
 import { buildOverview } from './overview.js';
 import { compareRuns, readRunRecords } from './runs/compare.js';
 import { RunManager } from './runs/manager.js';
@@ -32,6 +37,8 @@ export interface ExperimentHostOptions {
   openedPaths: () => string[];
   log?: (message: string) => void;
   eventIntervalsMs?: { progress?: number; train?: number };
+  /** Where trace parses are queued and shared with the trace methods (one of its own when absent). */
+  heavy?: HeavyWork;
 }
 
 export interface ExperimentService {
@@ -95,6 +102,8 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
    * traces are readable: the page must not make the server read its files.
    */
   const resolveTrace = (path: string): string => {
+    // Decided before looking at the disk, so the answer says nothing about which files exist.
+    if (!canReadPaths && isAbsolute(path)) throw new ServiceError('forbidden', `${path}: in a browser only the bundled traces and traces uploaded here can be used`);
     const candidates = isAbsolute(path)
       ? [path]
       : [projectRoot && join(projectRoot, path), store && join(store.uploadsDir, path), canReadPaths ? resolve(path) : null].filter((c): c is string => c !== null);
@@ -102,13 +111,18 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
     for (const candidate of candidates) {
       if (!existsSync(candidate)) continue;
       const real = realpathSync(candidate);
-      if (!canReadPaths && !allowedRoots.some((root) => existsSync(root) && within(real, realpathSync(root)))) {
-        throw new ServiceError('forbidden', `${path}: in a browser only the bundled traces and traces uploaded here can be used`, { file: basename(path), reason: 'not readable from the browser' });
-      }
+      // Outside the bundled and uploaded traces a browser gets the same answer whether the file exists or not:
+      // a token holder must not learn which files are on the server.
+      if (!canReadPaths && !allowedRoots.some((root) => existsSync(root) && within(real, realpathSync(root)))) continue;
       if (!statSync(real).isFile()) continue;
       return real;
     }
-    if (!canReadPaths && isAbsolute(path)) throw new ServiceError('forbidden', `${path}: in a browser only the bundled traces and traces uploaded here can be used`);
+    if (!canReadPaths) {
+      throw new ServiceError('not-found', `${path}: not one of the bundled traces or the traces uploaded here (in a browser only those can be used)`, {
+        file: basename(path),
+        reason: 'not a bundled or uploaded trace',
+      });
+    }
     throw new ServiceError('not-found', `trace ${path} not found`, { file: basename(path), reason: 'no such file' });
   };
 
@@ -127,7 +141,24 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
     return { store, runs };
   };
 
+  /** Refuses a config this machine cannot hold, with the estimate (core/pipeline/limits.ts). */
+  const refuseTooLarge = (config: PipelineConfig, outDir: string): void => {
+    let tracePath: string | undefined;
+    try {
+      tracePath = resolveTrace(config.trace.path);
+    } catch {
+      tracePath = undefined; // the run reports a missing trace itself, naming it
+    }
+    try {
+      checkPipelineFits(config, outDir, { tracePath });
+    } catch (error) {
+      if (error instanceof RunTooLargeError) throw new ServiceError('bad-input', error.message, { reason: 'too large for this machine' });
+      throw error;
+    }
+  };
+
   const ranges = new LruCache<TraceRange>(3);
+  const heavy = options.heavy ?? new HeavyWork();
   const workloads = new LruCache<Promise<Workload>>(1);
 
   const knownCapacity = (sha256: string): number | undefined =>
@@ -143,6 +174,19 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
       workloads.set(key, w);
     }
     return w;
+  };
+
+  /** A run's OUT/policy, loaded through the one bundle loader; null while the run has written none. */
+  const runPolicyBundle = async (runId: string): Promise<PolicyBundle | null> => {
+    const { store: s, runs: r } = needRuns();
+    await r.get(runId);
+    const dir = join(s.runDir(runId), PIPELINE_POLICY_DIR);
+    if (!existsSync(join(dir, POLICY_MANIFEST_FILE))) return null;
+    try {
+      return await loadPolicyBundle(dir);
+    } catch (error) {
+      throw new ServiceError('bad-input', (error as Error).message);
+    }
   };
 
   const runFile = async (runId: string, file: string): Promise<string> => {
@@ -195,39 +239,56 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
       return choices;
     },
 
-    'experiment.traceRange': async ({ path, format }, { signal }) => {
+    'experiment.traceRange': async ({ path, format }, { signal, client }) => {
       const file = resolveTrace(path);
       const st = statSync(file);
       const key = `${file}:${st.size}:${st.mtimeMs}:${format ?? 'auto'}`;
       const hit = ranges.get(key);
       if (hit) return hit;
-      const loaded = await loadTraceFile(file, { format: format && format !== 'auto' ? format : undefined, signal });
-      const overview = buildOverview(loaded.jobs, loaded.capacityNodes ?? knownCapacity(loaded.sha256));
-      let first = Infinity;
-      let last = -Infinity;
-      for (const job of loaded.jobs) {
-        first = Math.min(first, job.submitSec);
-        last = Math.max(last, job.submitSec);
-      }
-      const range: TraceRange = {
-        fileName: basename(file),
-        sha256: loaded.sha256,
-        jobCount: loaded.jobs.length,
-        capacityNodes: overview.capacityNodes,
-        firstSubmitSec: loaded.jobs.length ? first : null,
-        lastSubmitSec: loaded.jobs.length ? last : null,
-        series: overview.series,
-      };
-      ranges.set(key, range);
-      return range;
+      const formatOption = format && format !== 'auto' ? format : undefined;
+      // Queued, and shared by every request for this file while it runs (heavy.ts): many forms asking at once cost one parse.
+      return heavy.run(`range:${key}`, client?.id ?? 'local', async () => {
+        const loaded = await loadTraceFile(file, { format: formatOption });
+        const overview = buildOverview(loaded.jobs, loaded.capacityNodes ?? knownCapacity(loaded.sha256));
+        let first = Infinity;
+        let last = -Infinity;
+        for (const job of loaded.jobs) {
+          first = Math.min(first, job.submitSec);
+          last = Math.max(last, job.submitSec);
+        }
+        const range: TraceRange = {
+          fileName: basename(file),
+          sha256: loaded.sha256,
+          jobCount: loaded.jobs.length,
+          capacityNodes: overview.capacityNodes,
+          firstSubmitSec: loaded.jobs.length ? first : null,
+          lastSubmitSec: loaded.jobs.length ? last : null,
+          series: overview.series,
+        };
+        ranges.set(key, range);
+        return range;
+      }, signal);
     },
 
     'runs.list': () => needRuns().runs.list(),
     'runs.get': ({ runId }) => needRuns().runs.get(runId),
-    'runs.start': ({ config }) => needRuns().runs.start(config),
-    'runs.resume': ({ runId }) => needRuns().runs.resume(runId),
+    'runs.start': ({ config }) => {
+      const { store: s, runs: r } = needRuns();
+      refuseTooLarge(config, s.dir);
+      return r.start(config);
+    },
+    'runs.resume': async ({ runId }) => {
+      const { store: s, runs: r } = needRuns();
+      // A run saved before limits existed (or on a larger machine) is refused here, not by the process dying.
+      const parsed = PipelineConfigSchema.safeParse((await r.get(runId)).config);
+      if (parsed.success) refuseTooLarge(parsed.data, s.dir);
+      return r.resume(runId);
+    },
     'runs.cancel': ({ runId }) => needRuns().runs.cancel(runId),
     'runs.delete': async ({ runId }) => ({ deleted: await needRuns().runs.remove(runId) }),
+    'runs.annotate': ({ runId, annotation }) => needRuns().runs.annotate(runId, annotation),
+    'runs.files': ({ runId }) => needRuns().runs.files(runId),
+    'runs.file': async ({ runId, path }) => ({ path, text: await needRuns().runs.file(runId, path) }),
 
     'runs.export': async ({ runId, kind, chart }): Promise<ExportFile> => {
       const { runs: r } = needRuns();
@@ -252,6 +313,17 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
           return { fileName: `${name}-${chart}`, mediaType: 'image/svg+xml', text: await runFile(runId, join('charts', chart)) };
         }
       }
+    },
+
+    'runs.policy': async ({ runId }) => {
+      const bundle = await runPolicyBundle(runId);
+      return bundle && { dir: bundle.dir, provisionCommand: provisionCommand(bundle.dir), info: formatPolicyInfo(bundle), manifest: bundle.manifest };
+    },
+    'runs.exportPolicy': async ({ runId }) => {
+      const bundle = await runPolicyBundle(runId);
+      if (!bundle) throw new ServiceError('not-found', `run ${runId} has no policy bundle yet: it is written when the run finishes`);
+      const name = `${(await needRuns().runs.get(runId)).info.name}-policy`;
+      return { fileName: `${name}.tar`, mediaType: 'application/x-tar', base64: (await tarFolder(bundle.dir, name)).toString('base64') };
     },
 
     'compare.data': async ({ runIds }) => {

@@ -1,5 +1,6 @@
-import type { Histogram, TraceOverview } from '../api/trace.js';
+import type { CapacitySource, Histogram, TraceOverview } from '../api/trace.js';
 import type { Job } from '../trace/job.js';
+import { describePartitions } from '../trace/partitions.js';
 import { computeTraceStats } from '../trace/stats.js';
 
 const HOUR = 3600;
@@ -21,7 +22,8 @@ const WAIT_BINS: Array<[string, number]> = [
 export function waitHistogram(jobs: readonly Job[]): Histogram {
   const counts = WAIT_BINS.map(() => 0);
   for (const job of jobs) {
-    if (job.startSec === null) continue;
+    // A start the trace does not give is no wait of 0.
+    if (job.startSec === null || job.startUnknown) continue;
     const wait = job.startSec - job.submitSec;
     counts[WAIT_BINS.findIndex(([, upper]) => wait < upper)]++;
   }
@@ -33,8 +35,9 @@ export function waitHistogram(jobs: readonly Job[]): Histogram {
  * histograms, percentiles) plus the few things it does not compute (users,
  * wait-time bins). `capacityNodes` undefined: the peak the trace reaches.
  */
-export function buildOverview(jobs: readonly Job[], capacityNodes?: number | null): TraceOverview {
+export function buildOverview(jobs: readonly Job[], capacityNodes?: number | null, source: Exclude<CapacitySource, 'inferred'> = 'given'): TraceOverview {
   const stats = computeTraceStats(jobs, { capacityNodes });
+  const capacitySource: CapacitySource = stats.capacitySource === 'option' ? source : 'inferred';
   const users = new Set<string>();
   let firstSubmit = Infinity;
   let lastEnd = -Infinity;
@@ -55,6 +58,18 @@ export function buildOverview(jobs: readonly Job[], capacityNodes?: number | nul
   const w = stats.waitSeconds;
   return {
     capacityNodes: stats.capacityNodes,
+    capacitySource,
+    partitions: describePartitions(jobs, 'nodes').map((p) => ({
+      name: p.name,
+      jobCount: p.jobs,
+      simulatableCount: p.simulatable,
+      medianNodes: p.size.median,
+      maxNodes: p.size.max,
+      peakRunningNodes: p.peakRunning,
+      capacityNodes: p.capacity.value,
+      capacityInferred: p.capacity.inferred,
+    })),
+    startUnknownCount: stats.startUnknown,
     jobCount: stats.jobs,
     startedCount: stats.jobs - stats.notStarted,
     userCount: users.size,

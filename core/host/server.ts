@@ -8,6 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { ApiHandlers } from '../api/handlers.js';
 import { serveConnection } from '../api/connection.js';
+import { UPLOAD_CHUNK_CHARS } from '../api/trace.js';
 import type { EventSource } from '../api/connection.js';
 import { webSocketTransport } from './ws-transport.js';
 
@@ -33,8 +34,15 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const API_PATH = '/api';
-/** Largest WebSocket message accepted: an upload chunk of 1 Mi characters is at most 4 MiB of UTF-8. */
-const MAX_PAYLOAD_BYTES = 6 * (1 << 20);
+/**
+ * Largest WebSocket message accepted. The largest legitimate one is an upload
+ * chunk, and JSON may write each of its UTF-16 code units as six bytes
+ * (`\u0000` for a NUL or control character, `\ud800` for a lone surrogate):
+ * the limit is that worst case plus room for the request around it.
+ */
+export const MAX_PAYLOAD_BYTES = 6 * UPLOAD_CHUNK_CHARS + 64 * 1024;
+/** Pages connected at once: each holds a socket and its requests; a script opening thousands is refused. */
+export const MAX_CLIENTS = 64;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -94,7 +102,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
+  // Without a listener, an 'error' event throws: one bad frame or reset would end the process.
+  wss.on('error', (error) => log(`WebSocket server: ${error.message}`));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => log(`connection reset during the WebSocket handshake: ${error.message}`));
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     const origin = req.headers.origin;
     const originOk = origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
@@ -103,7 +114,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    if (wss.clients.size >= MAX_CLIENTS) {
+      log(`refused WebSocket: ${MAX_CLIENTS} pages are connected already`);
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A frame the protocol forbids (unmasked, unknown opcode, RSV1, invalid UTF-8, over maxPayload)
+      // is an 'error' on this socket: ws then closes it with the right code; this client alone is gone.
+      ws.on('error', (error) => log(`closed a WebSocket: ${error.message}`));
       serveConnection(webSocketTransport(ws), options.handlers, { log, events: options.events });
     });
   });

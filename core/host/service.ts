@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import type { BackendKind } from '../api/app.js';
-import type { JobColumns, TraceSummary } from '../api/trace.js';
+import type { JobColumns, TraceOverview, TraceSummary } from '../api/trace.js';
 import { REJECTED_ROWS_SHOWN } from '../api/trace.js';
-import { loadTraceFile, parseTraceText } from '../trace/index.js';
+import { loadTraceFile, parseTraceTextAsync } from '../trace/index.js';
 import type { Job } from '../trace/job.js';
 import type { LoadedTrace } from '../trace/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -13,6 +13,7 @@ import { createExperimentService } from './experiment.js';
 import type { RunManager } from './runs/manager.js';
 import { buildOverview } from './overview.js';
 import { findAssetsDir, listSamples, sampleSha256 } from './samples.js';
+import { HeavyWork, traceFileKey } from './heavy.js';
 import { UploadStore } from './uploads.js';
 
 export interface HostOptions {
@@ -51,6 +52,8 @@ export interface MirageService {
   runs: RunManager | null;
   /** Traces held now (for tests and diagnostics). */
   readonly openTraces: number;
+  /** Unfinished uploads held now (for tests and diagnostics). */
+  readonly openUploads: number;
   /** Stops a running experiment as an interruption (it can be resumed after the restart). */
   shutdown(): Promise<void>;
 }
@@ -61,6 +64,7 @@ export function createMirageService(options: HostOptions): MirageService {
   const maxTraces = options.maxTraces ?? 3;
   const traces = new Map<string, OpenTrace>();
   const uploads = new UploadStore();
+  const heavy = new HeavyWork();
   let traceCounter = 0;
   const events = new EventHub();
   const experiments = createExperimentService({
@@ -69,6 +73,7 @@ export function createMirageService(options: HostOptions): MirageService {
     assetsDir,
     events,
     openedPaths: () => [...traces.values()].flatMap((t) => (t.summary.path ? [t.summary.path] : [])),
+    heavy,
     log: options.log,
     eventIntervalsMs: options.runEventIntervalsMs,
   });
@@ -81,6 +86,30 @@ export function createMirageService(options: HostOptions): MirageService {
     const trace = traces.get(traceId);
     if (!trace) throw new ServiceError('not-found', `trace ${traceId} is not open (it may have been closed to free memory); open it again`);
     return trace;
+  };
+
+  /**
+   * buildOverview, computed once per jobs array and cluster size: a parse is
+   * shared by everyone who opened the file at once (heavy.ts), and a hundred
+   * pages must not each spend the overview's CPU time (about 0.2 s for LS6)
+   * while the others wait.
+   */
+  const overviews = new WeakMap<readonly Job[], Map<string, TraceOverview>>();
+  const overviewFor = (jobs: readonly Job[], capacity?: number, source?: Parameters<typeof buildOverview>[2]): TraceOverview => {
+    let byKey = overviews.get(jobs);
+    if (!byKey) overviews.set(jobs, (byKey = new Map()));
+    const key = `${capacity ?? ''}:${source ?? ''}`;
+    let overview = byKey.get(key);
+    if (!overview) byKey.set(key, (overview = buildOverview(jobs, capacity, source)));
+    return overview;
+  };
+
+  /** The overview with the cluster size the user gave, else the trace declares, else a sample's, else inferred from the peak. */
+  const overviewOf = (loaded: LoadedTrace, given: number | undefined) => {
+    if (given) return overviewFor(loaded.jobs, given, 'given');
+    if (loaded.capacityNodes) return overviewFor(loaded.jobs, loaded.capacityNodes, 'declared');
+    const sample = knownCapacity(loaded.sha256);
+    return sample ? overviewFor(loaded.jobs, sample, 'sample') : overviewFor(loaded.jobs);
   };
 
   const keep = (loaded: LoadedTrace, source: TraceSummary['source'], fileName: string, capacityNodes: number | undefined, loadMs: number): TraceSummary => {
@@ -98,7 +127,7 @@ export function createMirageService(options: HostOptions): MirageService {
       repairs: { ...loaded.repairs },
       notes: loaded.notes,
       loadMs,
-      overview: buildOverview(loaded.jobs, capacityNodes ?? loaded.capacityNodes ?? knownCapacity(loaded.sha256)),
+      overview: overviewOf(loaded, capacityNodes),
     };
     traces.set(traceId, { summary, jobs: loaded.jobs });
     while (traces.size > maxTraces) traces.delete(traces.keys().next().value!);
@@ -119,19 +148,18 @@ export function createMirageService(options: HostOptions): MirageService {
 
     'trace.samples': () => listSamples(assetsDir).map(({ path: _path, ...sample }) => sample),
 
-    'trace.uploadBegin': ({ fileName, sizeChars }) => uploads.begin(basename(fileName), sizeChars),
-    'trace.uploadChunk': ({ uploadId, seq, text }) => uploads.chunk(uploadId, seq, text),
-    'trace.uploadAbort': ({ uploadId }) => ({ aborted: uploads.abort(uploadId) }),
+    'trace.uploadBegin': ({ fileName, sizeChars }, { client }) => uploads.begin(basename(fileName), sizeChars, client),
+    'trace.uploadChunk': ({ uploadId, seq, text }, { client }) => uploads.chunk(uploadId, seq, text, client),
+    'trace.uploadAbort': ({ uploadId }, { client }) => ({ aborted: uploads.abort(uploadId, client) }),
 
-    'trace.open': async ({ source, format, capacityNodes }, { signal, onProgress }) => {
+    'trace.open': async ({ source, format, capacityNodes }, { signal, onProgress, client }) => {
       const startedMs = Date.now();
       const formatOption = format && format !== 'auto' ? format : undefined;
       if (source.kind === 'upload') {
-        const { fileName, text } = uploads.take(source.uploadId);
+        const { fileName, text } = uploads.take(source.uploadId, client);
         onProgress({ stage: 'load', done: 0, total: text.length, unit: 'chars' });
-        // Uploads are parsed in one go (the text is already in memory; 25k rows take ~0.1 s).
-        const loaded = parseTraceText(text, fileName, { format: formatOption });
-        onProgress({ stage: 'load', done: text.length, total: text.length, unit: 'chars' });
+        // In slices, yielding between them: a large upload must not stall other pages' requests.
+        const loaded = await parseTraceTextAsync(text, fileName, { format: formatOption, signal, onProgress });
         // Kept beside the runs, so an experiment can name it (a page cannot hand the back end a path).
         if (loaded.jobs.length > 0) await experiments.keepUpload(fileName, loaded.sha256, text);
         return keep(loaded, 'upload', fileName, capacityNodes, Date.now() - startedMs);
@@ -145,16 +173,19 @@ export function createMirageService(options: HostOptions): MirageService {
         if (!options.canReadPaths) throw new ServiceError('forbidden', 'this back end does not read paths on its machine: upload the file instead');
         path = source.path;
       }
-      const loaded = await loadTraceFile(path, { format: formatOption, signal, onProgress });
+      // One parse per file however many ask at once (heavy.ts); the first caller sees its progress.
+      const loaded = await heavy.run(traceFileKey(path, formatOption), client?.id ?? 'local', () => loadTraceFile(path, { format: formatOption, onProgress }), signal);
       return keep(loaded, source.kind, basename(path), capacityNodes, Date.now() - startedMs);
     },
 
     'trace.overview': ({ traceId, capacityNodes }) => {
       const trace = getTrace(traceId);
-      const overview = buildOverview(trace.jobs, capacityNodes);
+      const overview = overviewFor(trace.jobs, capacityNodes);
       trace.summary = { ...trace.summary, overview };
       return overview;
     },
+
+    'trace.summary': ({ traceId }) => getTrace(traceId).summary,
 
     'trace.jobs': ({ traceId }) => toColumns(traceId, getTrace(traceId).jobs),
 
@@ -169,6 +200,9 @@ export function createMirageService(options: HostOptions): MirageService {
     runs: experiments.runs,
     get openTraces() {
       return traces.size;
+    },
+    get openUploads() {
+      return uploads.size;
     },
     shutdown: async () => {
       await experiments.runs?.shutdown();

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../dataset/atomic.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ModelManifest } from './manifest.js';
 import { MODEL_MANIFEST_FILE, ModelManifestSchema } from './manifest.js';
@@ -32,12 +33,8 @@ const ModelJsonSchema = z.object({
   weightsManifest: WeightsManifestSchema,
 });
 
-/** Writes a file atomically: a temp file in the same folder, then rename. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
-}
+/** The tool's one atomic write (core/dataset/atomic.ts), re-exported for the model and training modules. */
+export { writeFileAtomic };
 
 /** Concatenates tensors as little-endian float32 (the TF.js weights layout). */
 export function encodeWeights(values: NamedValues[]): { specs: { name: string; shape: number[]; dtype: 'float32' }[]; data: Uint8Array } {

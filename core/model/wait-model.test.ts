@@ -81,7 +81,7 @@ describe('wait model', () => {
       expect(await isWaitModelDir(dir)).toBe(true);
       const predictor = await loadWaitModel(dir);
       const w = window({ pred_limit_min: 2880, pred_run_s: 2880 * 60 - 1800 });
-      expect(predictor.predictHours(w, 1)[0]).toBeCloseTo(0.75, 6);
+      expect(predictor.predictHours!(w, 1)[0]).toBeCloseTo(0.75, 6);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -17,107 +17,18 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { WAIT_FEATURE_NAMES, columnIndex, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
+import type { WindowLayout } from './wait-features.js';
+import { WAIT_RISK_KIND, WaitRiskModelSchema, predictRisk } from './wait-risk.js';
+import type { WaitRiskModel } from './wait-risk.js';
+import { RISK_FEATURE_NAMES } from './wait-features.js';
+
+const RISK_FEATURES: readonly string[] = RISK_FEATURE_NAMES;
+
+export { WAIT_FEATURE_NAMES, rewardFromWaitHours } from './wait-features.js';
 
 export const WAIT_MODEL_FILE = 'mirage-wait-model.json';
 export const WAIT_MODEL_KIND = 'wait-linear';
-
-/** The snapshot columns the model reads, by name (core/dataset/features.ts FEATURE_NAMES). */
-const USED_COLUMNS = [
-  'pending_count',
-  'pending_nodes',
-  'pending_limit_min_p0',
-  'pending_limit_min_p50',
-  'pending_wait_s_p50',
-  'pending_wait_s_p100',
-  'running_nodes',
-  'running_limit_min_p50',
-  'running_run_s_p50',
-  'pred_limit_min',
-  'pred_run_s',
-] as const;
-type UsedColumn = (typeof USED_COLUMNS)[number];
-
-export const WAIT_FEATURE_NAMES = [
-  'bias',
-  'log1p_pending_count',
-  'log1p_pending_nodes',
-  'free_node_share',
-  'no_free_node',
-  'log1p_free_nodes',
-  'log1p_pending_wait_p50_h',
-  'log1p_pending_wait_p100_h',
-  'log1p_pending_limit_p0_h',
-  'log1p_pending_limit_p50_h',
-  'log1p_pending_nodes_1h_ago',
-  'free_node_share_1h_ago',
-  'log1p_time_to_pred_end_h',
-  'time_to_pred_end_share_of_48h',
-  'log1p_running_run_p50_h',
-  'log1p_running_limit_p50_h',
-] as const;
-
-/** Snapshots are 10 minutes apart: 6 back is an hour ago. */
-const HOUR_BACK = 6;
-
-type ColumnIndex = Record<UsedColumn, number>;
-
-function columnIndex(featureNames: readonly string[], where: string): ColumnIndex {
-  const index = {} as ColumnIndex;
-  for (const name of USED_COLUMNS) {
-    const i = featureNames.indexOf(name);
-    if (i < 0) throw new Error(`${where}: the wait model needs feature '${name}', which the data does not have`);
-    index[name] = i;
-  }
-  return index;
-}
-
-export interface WindowLayout {
-  seqLen: number;
-  featureNames: readonly string[];
-}
-
-/**
- * Hours until the predecessor ends, from the newest snapshot's pred tuple
- * (limit minus run so far). Exact once pred has started; while it is still
- * pending its run so far is 0, so this is its whole limit (a lower bound).
- */
-function timeToPredEndHours(w: ArrayLike<number>, newest: number, col: ColumnIndex): number {
-  return Math.max(0, w[newest + col.pred_limit_min] * 60 - w[newest + col.pred_run_s]) / 3600;
-}
-
-/** reward (hours) = W - time left until pred ends: the wait target turned back into what a regressor rule reads. */
-export function rewardFromWaitHours(waitHours: number, timeToPredEndHoursValue: number): number {
-  return waitHours - timeToPredEndHoursValue;
-}
-
-/** The model's inputs for window `k` of a [count, seqLen, features] buffer, plus the time left until pred ends. */
-function waitFeaturesOf(w: ArrayLike<number>, k: number, layout: WindowLayout, col: ColumnIndex, clusterNodes: number): { x: number[]; timeToEndHours: number } {
-  const f = layout.featureNames.length;
-  const newest = (k * layout.seqLen + layout.seqLen - 1) * f;
-  const back = (k * layout.seqLen + Math.max(0, layout.seqLen - 1 - HOUR_BACK)) * f;
-  const lg = (v: number): number => Math.log1p(Math.max(0, v));
-  const free = clusterNodes - w[newest + col.running_nodes];
-  const ttl = timeToPredEndHours(w, newest, col);
-  const x = [
-    1,
-    lg(w[newest + col.pending_count]),
-    lg(w[newest + col.pending_nodes]),
-    free / clusterNodes,
-    free <= 0 ? 1 : 0,
-    lg(free),
-    lg(w[newest + col.pending_wait_s_p50] / 3600),
-    lg(w[newest + col.pending_wait_s_p100] / 3600),
-    lg(w[newest + col.pending_limit_min_p0] / 60),
-    lg(w[newest + col.pending_limit_min_p50] / 60),
-    lg(w[back + col.pending_nodes]),
-    (clusterNodes - w[back + col.running_nodes]) / clusterNodes,
-    lg(ttl),
-    Math.min(ttl, 48) / 48,
-    lg(w[newest + col.running_run_s_p50] / 3600),
-    lg(w[newest + col.running_limit_min_p50] / 60),
-  ];
-  return { x, timeToEndHours: ttl };
-}
 
 export const WaitModelSchema = z.strictObject({
   kind: z.literal(WAIT_MODEL_KIND),
@@ -265,7 +176,7 @@ export function predictRewardHours(model: WaitModel, windows: Float32Array, coun
   return out;
 }
 
-export async function saveWaitModel(dir: string, model: WaitModel): Promise<void> {
+export async function saveWaitModel(dir: string, model: AnyWaitModel): Promise<void> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, WAIT_MODEL_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
@@ -273,15 +184,33 @@ export async function saveWaitModel(dir: string, model: WaitModel): Promise<void
   await rename(tmp, path);
 }
 
-export async function readWaitModel(dir: string): Promise<WaitModel> {
+/** Either wait-based model, as saved in a model folder's mirage-wait-model.json. */
+export type AnyWaitModel = WaitModel | WaitRiskModel;
+
+export async function readWaitModel(dir: string): Promise<AnyWaitModel> {
   const path = join(dir, WAIT_MODEL_FILE);
-  const parsed = WaitModelSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: not a readable wait model: ${(error as Error).message}`, { cause: error });
+  }
+  const kind = (json as { kind?: unknown } | null)?.kind;
+  const schema = kind === WAIT_RISK_KIND ? WaitRiskModelSchema : WaitModelSchema;
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (parsed.data.weights.length !== parsed.data.features.length) throw new Error(`${path}: ${parsed.data.weights.length} weights for ${parsed.data.features.length} features`);
-  if (parsed.data.features.some((name, i) => name !== WAIT_FEATURE_NAMES[i]) || parsed.data.features.length !== WAIT_FEATURE_NAMES.length) {
+  const model = parsed.data;
+  const expected: readonly string[] = model.kind === WAIT_RISK_KIND ? RISK_FEATURES : WAIT_FEATURE_NAMES;
+  if (model.features.length !== expected.length || model.features.some((name, i) => name !== expected[i])) {
     throw new Error(`${path}: written for other wait features than this version computes`);
   }
-  return parsed.data;
+  if (model.kind === WAIT_MODEL_KIND && model.weights.length !== model.features.length) throw new Error(`${path}: ${model.weights.length} weights for ${model.features.length} features`);
+  if (model.kind === WAIT_RISK_KIND) {
+    const d = model.features.length;
+    const ok = model.featureMeans.length === d && model.featureStds.length === d && model.weights.length === model.thresholdsHours.length && model.weights.every((w) => w.length === d);
+    if (!ok) throw new Error(`${path}: the weights, thresholds and feature statistics do not have matching sizes`);
+  }
+  return model;
 }
 
 /** Whether a model folder holds a wait model (rather than a TensorFlow.js model). */
@@ -294,27 +223,26 @@ export async function isWaitModelDir(dir: string): Promise<boolean> {
   }
 }
 
-/** The predictor validation asks: reward hours, as a regressor. */
+/**
+ * The predictor validation asks. wait-linear: reward hours, read by a
+ * regressor rule; wait-risk: P(submitting now still interrupts), read by a
+ * risk rule.
+ */
 export interface WaitPredictor {
-  readonly kind: typeof WAIT_MODEL_KIND;
+  readonly kind: typeof WAIT_MODEL_KIND | typeof WAIT_RISK_KIND;
   readonly seqLen: number;
   readonly featureNames: readonly string[];
   readonly featureMode: 'decision' | 'reference';
-  readonly model: WaitModel;
-  predictHours(windows: Float32Array, count: number): Float32Array;
+  readonly model: AnyWaitModel;
+  predictHours?(windows: Float32Array, count: number): Float32Array;
+  predictRisk?(windows: Float32Array, count: number): Float32Array;
   dispose(): void;
 }
 
-export function waitPredictor(model: WaitModel): WaitPredictor {
-  return {
-    kind: WAIT_MODEL_KIND,
-    seqLen: model.input.seqLen,
-    featureNames: model.input.featureNames,
-    featureMode: model.input.featureMode,
-    model,
-    predictHours: (windows, count) => predictRewardHours(model, windows, count),
-    dispose: () => undefined,
-  };
+export function waitPredictor(model: AnyWaitModel): WaitPredictor {
+  const base = { kind: model.kind, seqLen: model.input.seqLen, featureNames: model.input.featureNames, featureMode: model.input.featureMode, model, dispose: () => undefined };
+  if (model.kind === WAIT_RISK_KIND) return { ...base, predictRisk: (windows, count) => predictRisk(model, windows, count) };
+  return { ...base, predictHours: (windows, count) => predictRewardHours(model, windows, count) };
 }
 
 export async function loadWaitModel(dir: string): Promise<WaitPredictor> {

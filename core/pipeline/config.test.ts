@@ -8,10 +8,11 @@ import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema }
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
 
 describe('pipeline config', () => {
-  it('defaults reproduce the paper\'s LS6 experiment', () => {
+  it('defaults reproduce the paper\'s LS6 experiment (with 25 probes a sample, chosen on the training-period folds)', () => {
     const c = parsePipelineConfig({});
     expect(c.chain).toEqual({ jobNodes: 1, intervalHours: 4, warmupDays: 2, workloadDays: 5 });
-    expect(c.dataset).toMatchObject({ start: '2022-11-01T00:00:00', samples: 684, probes: 7 });
+    expect(c.dataset).toMatchObject({ start: '2022-11-01T00:00:00', samples: 684, probes: 25 });
+    expect(c.cost.overlapHoursPerInterruptionHour).toBe(1);
     expect(c.validation).toMatchObject({ start: '2023-03-01T00:00:00', samples: 156, submitIntervalHours: [-0.5, 500] });
     expect(c.sim.nodes).toBe(88);
     expect(c.trace.path).toBe('assets/traces/ls6-a100.log');
@@ -38,6 +39,12 @@ describe('pipeline config', () => {
     expect(() => parsePipelineConfig({ dataset: { start: '2022-11-01' } })).toThrow(/dataset\.start: expected YYYY-MM-DDTHH:MM:SS/);
   });
 
+  it('migrates configs of earlier versions: the held-out fraction\'s old name, the calibration objective', () => {
+    const c = parsePipelineConfig({ training: { validationFraction: 0.25 }, validation: { calibrate: { objective: 'beat-baselines' } } });
+    expect(c.training.heldOutFraction).toBe(0.25);
+    expect(c.validation.calibrate).not.toHaveProperty('objective');
+  });
+
   it('offers the back ends the model code knows (the list is repeated to keep the schema free of Node)', () => {
     expect([...BACKEND_NAMES]).toEqual([...BACKEND_CHOICES]);
   });
@@ -57,7 +64,7 @@ describe('pipeline config', () => {
     const schema = z.toJSONSchema(PipelineConfigSchema, { io: 'input' }) as Node;
     walk(schema, '');
     expect(missing).toEqual([]);
-    expect(Object.keys(schema.properties!.validation.properties!.calibrate.properties!)).toEqual(['enabled', 'lowHours', 'confirmations', 'objective']);
+    expect(Object.keys(schema.properties!.validation.properties!.calibrate.properties!)).toEqual(['enabled', 'lowHours', 'thresholds', 'confirmations', 'maxLeadHours']);
   });
 
   it('a config file overlays the preset; relative trace paths start at the config file', () => {
@@ -74,9 +81,10 @@ describe('pipeline config', () => {
     expect(() => loadPipelineConfig({ preset: 'nope' })).toThrow(/unknown preset 'nope'/);
   });
 
-  it('the wait model refuses neural settings instead of ignoring them', () => {
-    expect(parsePipelineConfig({}).training.model).toBe('wait-linear');
-    expect(() => parsePipelineConfig({ training: { epochs: 5 } }, 'exp.json')).toThrow("exp.json: training.epochs: only for the neural models (default, transformer, moe); training.model 'wait-linear' has no epochs");
+  it('the wait models refuse neural settings instead of ignoring them', () => {
+    expect(parsePipelineConfig({}).training.model).toBe('wait-risk');
+    expect(() => parsePipelineConfig({ training: { epochs: 5 } }, 'exp.json')).toThrow("exp.json: training.epochs: only for the neural models (default, transformer, moe); training.model 'wait-risk' has no epochs");
+    expect(() => parsePipelineConfig({ training: { model: 'wait-linear', epochs: 5 } }, 'exp.json')).toThrow("training.model 'wait-linear' has no epochs");
     expect(parsePipelineConfig({ training: { model: 'default', epochs: 5 } }).training.epochs).toBe(5);
   });
 });

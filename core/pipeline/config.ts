@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatClock, parseClock } from '../trace/clock.js';
 
 /**
  * The experiment configuration of `mirage run` (trace -> dataset -> training
@@ -25,7 +26,11 @@ export const TraceConfigSchema = z
 
 export const SimConfigSchema = z
   .strictObject({
-    nodes: int.min(1).default(88).describe('Nodes of the simulated cluster (Lonestar6 A100 partition: 88)'),
+    nodes: int.min(1).max(1_000_000).default(88).describe('Size of the simulated cluster, in sim.unit (Lonestar6 A100 partition: 88 nodes)'),
+    unit: z
+      .enum(['nodes', 'gpus'])
+      .default('nodes')
+      .describe('What sizes count: whole nodes (the reference), or GPUs for shared-node GPU clusters (sacct AllocTRES gres/gpu, SWF processors); sim.nodes and chain.jobNodes are then GPUs'),
   })
   .describe('Simulator settings; priority and backfill weights keep the reference values');
 
@@ -42,7 +47,7 @@ export const DatasetConfigSchema = z
   .strictObject({
     start: clock('Start of the first training sample', '2022-11-01T00:00:00'),
     samples: int.min(1).default(684).describe('Training samples (one every intervalHours from start)'),
-    probes: int.min(2).default(7).describe('Successor submit times simulated per sample, evenly spaced from the predecessor\'s submit to its end'),
+    probes: int.min(2).default(25).describe('Successor submit times simulated per sample, evenly spaced from the predecessor\'s submit to its end (the paper: 7; 25 did better on LS6\'s training-period folds)'),
     featureMode: z
       .enum(['decision', 'reference'])
       .default('decision')
@@ -60,10 +65,10 @@ const NEURAL_ONLY_SETTINGS = ['epochs', 'batchSize', 'learningRate', 'patience',
 export const TrainingConfigSchema = z
   .strictObject({
     model: z
-      .enum(['wait-linear', 'default', 'transformer', 'moe'])
-      .default('wait-linear')
+      .enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe'])
+      .default('wait-risk')
       .describe(
-        "wait-linear: ridge regression of the successor's queue wait, turned into the reward (our measured best); default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate",
+        "wait-risk: logistic models of the successor's queue wait, giving the chance that submitting now still interrupts (chosen over wait-linear on LS6's training-period folds by `mirage evaluate`); wait-linear: ridge regression of the wait, turned into the reward; default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate",
       ),
     preset: z.enum(['none', 'paper']).default('none').describe("paper: the reference's sizes and settings (transformer and moe only)"),
     epochs: optionalInt('Training epochs (moe: per expert)'),
@@ -71,7 +76,12 @@ export const TrainingConfigSchema = z
     learningRate: z.number().positive().optional().describe("Learning rate (default: the model kind's own)"),
     patience: optionalInt('Stop after this many epochs without a better validation loss'),
     maxMinutes: z.number().positive().optional().describe('Wall-clock budget of each training phase, minutes (default: none)'),
-    validationFraction: z.number().min(0).lt(1).default(0.2).describe('Last fraction of the training samples, by time, held out to pick the best epoch'),
+    heldOutFraction: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.2)
+      .describe('Last fraction of the training samples, by time, held out of the fit: where the best epoch is picked and the submit rule calibrated (the samples whose replay overlaps them are left out of the fit)'),
     dModel: optionalInt('Transformer width'),
     layers: optionalInt('Transformer encoder layers'),
     heads: optionalInt('Attention heads'),
@@ -81,12 +91,12 @@ export const TrainingConfigSchema = z
     backend: z.enum(BACKEND_NAMES).default('auto').describe('TensorFlow.js back end (auto picks the fastest that works here)'),
   })
   .superRefine((t, ctx) => {
-    if (t.model !== 'wait-linear') return;
+    if (t.model !== 'wait-linear' && t.model !== 'wait-risk') return;
     // The wait model is a closed-form fit: say so rather than ignore a neural setting.
     for (const key of NEURAL_ONLY_SETTINGS) {
-      if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for the neural models (default, transformer, moe); training.model 'wait-linear' has no ${key}` });
+      if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for the neural models (default, transformer, moe); training.model '${t.model}' has no ${key}` });
     }
-    if (t.preset !== 'none') ctx.addIssue({ code: 'custom', path: ['preset'], message: "only for transformer and moe; training.model 'wait-linear' has no preset" });
+    if (t.preset !== 'none') ctx.addIssue({ code: 'custom', path: ['preset'], message: `only for transformer and moe; training.model '${t.model}' has no preset` });
   })
   .describe('Model training');
 
@@ -103,22 +113,37 @@ const CalibrationSchema = z
       .boolean()
       .default(true)
       .describe(
-        "Choose the regressor's submit rule on the training period's held-out tail (training.validationFraction, never the validation samples); off: the fixed submitIntervalHours rule, as the reference",
+        "Choose the model's submit rule on the training period's held-out tail (training.heldOutFraction, never the validation samples) by the smallest mean cost; off: the fixed submitIntervalHours rule, as the reference",
       ),
-    lowHours: z.array(z.number()).min(1).default([-0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 1]).describe('Candidate low ends of the submit interval, hours'),
+    lowHours: z.array(z.number()).min(1).default([-0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5, 1]).describe('A regressor\'s candidate low ends of the submit interval, hours'),
+    thresholds: z
+      .array(z.number().gt(0).max(1))
+      .min(1)
+      .default([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+      .describe('A wait-risk model\'s candidate thresholds: submit once the chance that submitting now still interrupts reaches it'),
     confirmations: z
       .array(int.min(1))
       .min(1)
       .default([1, 2, 3, 6, 12])
       .describe('Candidate numbers of consecutive in-interval predictions (10 minutes apart) required before submitting'),
-    objective: z
-      .enum(['beat-baselines', 'mean-abs'])
-      .default('beat-baselines')
-      .describe(
-        'beat-baselines: the smallest mean |reward| among the rules with at least the reactive and average baselines\' zero-interruption share on the same held-out samples; mean-abs: the smallest mean |reward|',
-      ),
+    maxLeadHours: z
+      .array(z.number().positive().nullable())
+      .min(1)
+      .default([1, 2, 4, 8, null])
+      .describe('Candidate caps on how many hours before the predecessor\'s end the model may submit (null: no cap)'),
   })
   .describe('Calibration of the submit rule');
+
+export const CostConfigSchema = z
+  .strictObject({
+    overlapHoursPerInterruptionHour: z
+      .number()
+      .positive()
+      .max(1000)
+      .default(1)
+      .describe('How many hours of overlap (two jobs holding nodes) cost as much as one hour of interruption; 1 gives the mean |reward|, the reference\'s metric. Calibration and model selection minimise interruption + overlap / this'),
+  })
+  .describe('What a policy is judged by');
 
 export const ValidationConfigSchema = z
   .strictObject({
@@ -140,6 +165,35 @@ export const ValidationConfigSchema = z
   })
   .describe('Online validation against the baselines');
 
+export const EvaluationConfigSchema = z
+  .strictObject({
+    jobNodes: z.array(int.min(1)).min(1).max(8).default([1, 8]).describe('Chain job sizes evaluated (each gets its own folds and test run)'),
+    folds: int.min(1).max(12).default(4).describe('Rolling-origin folds over the training period, each validated after training on everything before it'),
+    foldSamples: int.min(1).max(1000).default(84).describe('Samples per fold (84 at 4 h apart: two weeks)'),
+    models: z
+      .array(z.enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe']))
+      .min(1)
+      .max(5)
+      .default(['wait-risk', 'wait-linear'])
+      .describe('Candidate model kinds; the one of smallest pooled mean cost over the folds is the one tested'),
+    test: z
+      .strictObject({
+        start: clock('Start of the final test period: no selection step sees it', '2023-03-01T00:00:00'),
+        samples: int.min(1).max(100000).default(156).describe('Test samples'),
+      })
+      .describe('The final test period, after the folds')
+      .prefault({}),
+    bootstrap: z
+      .strictObject({
+        resamples: int.min(100).max(100000).default(2000).describe('Block-bootstrap resamples'),
+        seed: int.min(0).default(0).describe('Seed of the resampling'),
+        level: z.number().gt(0.5).lt(1).default(0.95).describe('Confidence level of the intervals'),
+      })
+      .describe('Block-bootstrap intervals (blocks of one replay length of samples)')
+      .prefault({}),
+  })
+  .describe('`mirage evaluate`: rolling-origin folds over the training period, then a final test period; validation.start and validation.samples are not used there');
+
 export const PipelineConfigSchema = z
   .strictObject({
     name: z
@@ -154,6 +208,8 @@ export const PipelineConfigSchema = z
     dataset: DatasetConfigSchema.prefault({}),
     training: TrainingConfigSchema.prefault({}),
     validation: ValidationConfigSchema.prefault({}),
+    cost: CostConfigSchema.prefault({}),
+    evaluation: EvaluationConfigSchema.prefault({}),
     workers: int.min(0).default(0).describe('Worker threads for simulation (0: every core)'),
   })
   .describe('A whole experiment: trace -> dataset -> training -> validation -> report');
@@ -172,11 +228,88 @@ export function formatConfigIssues(error: z.ZodError, source = 'config'): string
     .join('\n');
 }
 
+/**
+ * Configs written by earlier versions, brought to this one: the held-out tail
+ * was `training.validationFraction` (a name it shared with the validation
+ * period), and calibration had an `objective` (now the cost section).
+ */
+export function migrateConfig(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = { ...value };
+  if (isPlainObject(out.training) && 'validationFraction' in out.training) {
+    const { validationFraction, ...training } = out.training;
+    out.training = { heldOutFraction: validationFraction, ...training };
+  }
+  if (isPlainObject(out.validation) && isPlainObject(out.validation.calibrate) && 'objective' in out.validation.calibrate) {
+    const { objective: _objective, ...calibrate } = out.validation.calibrate;
+    out.validation = { ...out.validation, calibrate };
+  }
+  return out;
+}
+
 /** Validates a parsed JSON value; throws one Error listing every problem by field. */
 export function parsePipelineConfig(value: unknown, source = 'config'): PipelineConfig {
-  const result = PipelineConfigSchema.safeParse(value);
+  const result = PipelineConfigSchema.safeParse(migrateConfig(value));
   if (!result.success) throw new Error(formatConfigIssues(result.error, source));
+  const overlap = overlappingWindows(result.data);
+  if (overlap) throw new Error(`${source}: ${overlap}`);
+  if (keptTrainingSamples(result.data) < 1) {
+    throw new Error(`${source}: dataset.start ${result.data.dataset.start} leaves no training sample whose replay ends before validation.start ${result.data.validation.start}`);
+  }
   return result.data;
+}
+
+/** A period of samples and the trace each one replays: [first start, last start + warm-up + workload). */
+export interface SampleWindow {
+  name: string;
+  fromSec: number;
+  toSec: number;
+}
+
+
+/**
+ * Training samples kept: when the validation period starts after the training
+ * period, the last training samples whose replay would reach into it are left
+ * out (the same gap the held-out tail keeps), so the paper's setup, whose last
+ * training samples replay into March, runs as configured but without the leak.
+ */
+export function keptTrainingSamples(config: PipelineConfig): number {
+  const start = parseClock(config.dataset.start);
+  const validationStart = parseClock(config.validation.start);
+  if (validationStart <= start) return config.dataset.samples;
+  const replaySec = (config.chain.warmupDays + config.chain.workloadDays) * 86400;
+  const stepSec = config.chain.intervalHours * 3600;
+  // Sample i replays [start + i * step, start + i * step + replay): keep those ending by the validation start.
+  const fit = Math.floor((validationStart - replaySec - start) / stepSec) + 1;
+  return Math.max(0, Math.min(config.dataset.samples, fit));
+}
+
+/** The windows of trace a config's periods replay (training as kept, validation), each sample's whole replay counted. */
+export function sampleWindows(config: PipelineConfig): SampleWindow[] {
+  const replaySec = (config.chain.warmupDays + config.chain.workloadDays) * 86400;
+  const window = (name: string, start: string, samples: number): SampleWindow => {
+    const fromSec = parseClock(start);
+    return { name, fromSec, toSec: fromSec + (Math.max(1, samples) - 1) * config.chain.intervalHours * 3600 + replaySec };
+  };
+  return [window('training (dataset)', config.dataset.start, keptTrainingSamples(config)), window('validation', config.validation.start, config.validation.samples)];
+}
+
+/** Why two windows overlap (naming both), or null: no sample may see queue state that another period learned or was scored on. */
+export function overlappingWindows(config: PipelineConfig): string | null {
+  const windows = sampleWindows(config);
+  for (let i = 0; i < windows.length; i++) {
+    for (let j = i + 1; j < windows.length; j++) {
+      const a = windows[i];
+      const b = windows[j];
+      if (a.fromSec < b.toSec && b.fromSec < a.toSec) {
+        return (
+          `the ${a.name} window ${formatClock(a.fromSec)} .. ${formatClock(a.toSec)} and the ${b.name} window ${formatClock(b.fromSec)} .. ${formatClock(b.toSec)} overlap ` +
+          '(each counts its samples\' whole replay: warm-up + workload days); move one start or use fewer samples'
+        );
+      }
+    }
+  }
+  return null;
 }
 
 /**

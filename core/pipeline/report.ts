@@ -1,6 +1,10 @@
 import type { ModelManifest } from '../model/manifest.js';
-import type { Calibration, RegressorRule } from '../validate/calibrate.js';
+import { meanCostHours } from '../validate/calibrate.js';
+import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
+import { describeRule, ruleThreshold } from '../validate/decide.js';
 import { comparisonSections } from '../validate/report.js';
+import { comparisonMarkdown } from '../evaluate/compare.js';
+import type { Comparison } from '../evaluate/compare.js';
 import type { ValidationSummary } from '../validate/summary.js';
 import type { PipelineConfig } from './config.js';
 
@@ -11,8 +15,13 @@ export interface PipelineReportInput {
   model: Pick<ModelManifest, 'metrics' | 'backend'> & { kind: string; network: { type: string } };
   datasetCounts: Record<string, number>;
   /** The submit rule the model was validated with. */
-  rule: RegressorRule;
+  rule: ThresholdRule;
   calibration: Calibration | null;
+  /** The model against each baseline with intervals; the trade-off chart when the rule was calibrated. */
+  comparison: Comparison;
+  hasTradeoff: boolean;
+  /** Warnings about the schedule (core/sim/warnings.ts), shown first. */
+  warnings?: readonly string[];
   stages: { stage: string; dir: string }[];
 }
 
@@ -32,16 +41,30 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     'is the share of samples with reward <= 0. Load levels classify each sample by the reactive baseline\'s',
     'interruption on it: low <= 2 h, medium 2-12 h, heavy > 12 h.',
     '',
+    ...(input.warnings && input.warnings.length > 0 ? ['## Warnings', '', ...input.warnings.map((w) => `- ${w}`), ''] : []),
     '## Setup',
     '',
     `- Trace: \`${config.trace.path}\` (sha256 ${String(summary.run.traceSha256 ?? '').slice(0, 12)}), ${config.sim.nodes}-node cluster.`,
     `- Chain: ${c.jobNodes}-node jobs of 48 h, a sample every ${c.intervalHours} h, ${c.warmupDays} days of warm-up, ${c.workloadDays} days of workload.`,
     `- Training data: ${config.dataset.samples} samples x ${config.dataset.probes} probes from ${config.dataset.start} (${config.dataset.featureMode} features): ${input.datasetCounts.examples ?? '?'} examples.`,
     `- Model: ${model.kind} (${model.network.type}), trained on ${model.backend}; ${metrics}.`,
-    `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model submits ${ruleText(input.rule)}` +
+    `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model submits ${describeRule(input.rule)}` +
       (input.calibration ? ` (calibrated on ${input.calibration.samples} held-out training samples, see below).` : ' (fixed rule).'),
     '',
     ...comparisonSections(summary, 'charts'),
+    '## Is the difference real?',
+    '',
+    ...comparisonMarkdown(input.comparison),
+    ...(input.hasTradeoff
+      ? [
+          '### Interruption against overlap',
+          '',
+          `Baselines as points, the model as a curve over its ${input.rule.kind === 'risk' ? 'risk threshold' : 'low end'} on these validation samples (its other settings as chosen); the diamond is the rule chosen on the held-out training samples, error bars are ${Math.round((input.comparison.baselines[0]?.costDifference.level ?? 0.95) * 100)} % block-bootstrap intervals.`,
+          '',
+          '![Interruption against overlap](charts/tradeoff.svg)',
+          '',
+        ]
+      : []),
     ...(input.calibration ? calibrationSection(input.calibration) : []),
     '## Stages',
     '',
@@ -57,25 +80,22 @@ function relativeTo(dir: string, root: string): string {
   return dir.startsWith(root) ? dir.slice(root.length).replace(/^[\\/]+/, '') : dir;
 }
 
-function ruleText(rule: RegressorRule): string {
-  const c = rule.confirmations ?? 1;
-  return `once ${c === 1 ? 'its prediction lies' : `${c} consecutive predictions lie`} in [${rule.lowHours}, ${rule.highHours}] h`;
-}
-
 function calibrationSection(calibration: Calibration): string[] {
+  const r = calibration.overlapHoursPerInterruptionHour;
   const rows = calibration.trials.map((t) => {
-    const chosen = t.rule === calibration.rule || (t.rule.lowHours === calibration.rule.lowHours && t.rule.confirmations === calibration.rule.confirmations);
+    const chosen = JSON.stringify(t.rule) === JSON.stringify(calibration.rule);
     const s = t.stats;
-    return `| ${t.rule.lowHours} | ${t.rule.confirmations ?? 1} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
+    return `| ${ruleThreshold(t.rule)} | ${t.rule.confirmations ?? 1} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
   });
+  const risk = calibration.rule.kind === 'risk';
   return [
     '## Submit rule calibration',
     '',
-    `On the ${calibration.samples} training samples held out of training (the last ones by time; never the validation samples), each candidate rule`,
-    'was run online; the smallest mean |reward| was chosen.',
+    `On the ${calibration.samples} training samples held out of the fit (the last ones by time, after a gap of one replay; never the validation samples), each candidate rule`,
+    `was run online; the one of smallest mean cost was chosen, cost = interruption + overlap / ${r} (${r} h of overlap cost as much as 1 h of interruption${r === 1 ? ': the mean |reward|' : ''}).`,
     '',
-    '| low end (h) | confirmations | mean \\|reward\\| (h) | mean interruption (h) | mean overlap (h) | zero interruption | |',
-    '|--:|--:|--:|--:|--:|--:|---|',
+    `| ${risk ? 'risk threshold' : 'low end (h)'} | confirmations | mean cost (h) | mean \\|reward\\| (h) | mean interruption (h) | mean overlap (h) | zero interruption | |`,
+    '|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows,
     '',
   ];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../model/backend.js';
+import { loadPolicyBundle } from '../policy/bundle.js';
 import { parseRewardLog } from '../validate/rewardLog.js';
 import { parseRewardsCsv } from '../validate/rewardsCsv.js';
 import { summarizeRecords } from '../validate/summary.js';
@@ -11,6 +12,7 @@ import { parsePipelineConfig } from './config.js';
 import type { PipelineConfigInput } from './config.js';
 import { runPipeline } from './run.js';
 import type { StageEvent } from './run.js';
+import type { Calibration } from '../validate/calibrate.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 
@@ -19,7 +21,7 @@ const tiny: PipelineConfigInput = {
   name: 'tiny',
   dataset: { samples: 4, probes: 3 },
   training: { model: 'default', epochs: 1, dModel: 8, heads: 1, layers: 1, ffDim: 8, backend: 'wasm' },
-  validation: { samples: 3, baselines: ['reactive', 'average'], calibrate: { lowHours: [-0.5, 0], confirmations: [1, 3] } },
+  validation: { samples: 3, baselines: ['reactive', 'average'], calibrate: { lowHours: [-0.5, 0], confirmations: [1, 3], maxLeadHours: [null] } },
   workers: 1,
 };
 
@@ -36,28 +38,48 @@ async function run(outDir: string, config: PipelineConfigInput): Promise<StageEv
 const statuses = (events: StageEvent[]): string[] => events.filter((e) => e.status !== 'start').map((e) => `${e.stage}:${e.status}`);
 
 describe('mirage run pipeline', () => {
-  it('trains the wait model by default and calibrates against the baselines on the held-out training samples', async () => {
+  it('trains the wait-risk model by default and calibrates its rule on the held-out training samples, doing no harm at low load', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'mirage-run-wait-'));
     const { training: _neural, ...rest } = tiny;
-    await run(out, { ...rest, validation: { ...tiny.validation, baselines: ['reactive'] } });
+    await run(out, { ...rest, dataset: { samples: 12, probes: 3 }, validation: { ...tiny.validation, baselines: ['reactive'], calibrate: { thresholds: [0.2, 0.5], confirmations: [1], maxLeadHours: [2, null] } } });
     const records = parseRewardsCsv(await readFile(path.join(out, 'rewards.csv'), 'utf8'));
-    expect([...new Set(records.map((r) => r.policy))]).toEqual(['model-wait-linear', 'reactive']);
+    expect([...new Set(records.map((r) => r.policy))]).toEqual(['model-wait-risk', 'reactive']);
     const stages = await readdir(path.join(out, 'stages'));
     const training = stages.find((d) => d.startsWith('training-'))!;
     expect(await readdir(path.join(out, 'stages', training, 'model'))).toEqual(['mirage-wait-model.json']);
-    const calibration = JSON.parse(await readFile(path.join(out, 'stages', stages.find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as {
-      baselines: Record<string, { zeroInterruptionShare: number }>;
-      minZeroInterruptionShare: number;
-    };
-    expect(Object.keys(calibration.baselines)).toEqual(['reactive', 'average']);
-    expect(calibration.minZeroInterruptionShare).toBe(Math.max(calibration.baselines.reactive.zeroInterruptionShare, calibration.baselines.average.zeroInterruptionShare));
-    expect(await readFile(path.join(out, 'report.md'), 'utf8')).toContain('wait-linear');
+    const calibration = JSON.parse(await readFile(path.join(out, 'stages', stages.find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as Calibration;
+    // 12 samples, 20 % held out: the last 2; 2 thresholds x 1 confirmation count x 2 caps.
+    expect(calibration.samples).toBe(2);
+    expect(calibration.trials.map((t) => t.rule)).toEqual([
+      { kind: 'risk', threshold: 0.2, confirmations: 1, maxLeadHours: 2 },
+      { kind: 'risk', threshold: 0.5, confirmations: 1, maxLeadHours: 2 },
+      { kind: 'risk', threshold: 0.2, confirmations: 1 },
+      { kind: 'risk', threshold: 0.5, confirmations: 1 },
+    ]);
+    expect(Object.keys(calibration.baselines!)).toEqual(['reactive', 'average']);
+    // The chosen rule is the cheapest of those no worse than reactive on the held-out low-load samples (when any is).
+    const cost = (s: { meanInterruptionHours: number; meanOverlapHours: number }): number => s.meanInterruptionHours + s.meanOverlapHours;
+    const cap = cost(calibration.reactiveLowLoad!);
+    const eligible = calibration.trials.filter((t) => cost(t.lowLoad!) <= cap + 1e-9);
+    const pool = eligible.length > 0 ? eligible : calibration.trials;
+    expect(cost(calibration.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(calibration.rule))!.stats)).toBe(Math.min(...pool.map((t) => cost(t.stats))));
+    const report = await readFile(path.join(out, 'report.md'), 'utf8');
+    expect(report).toContain('wait-risk');
+    expect(report).toContain('## Is the difference real?');
+    expect(report).toContain('![Interruption against overlap](charts/tradeoff.svg)');
+    expect((await readdir(path.join(out, 'charts'))).includes('tradeoff.svg')).toBe(true);
   });
 
   it('runs every stage once, reuses finished ones, redoes only what a change touches', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'mirage-run-'));
     expect(statuses(await run(out, tiny))).toEqual(['trace:done', 'dataset:done', 'training:done', 'calibration:done', 'validation:done', 'report:done']);
-    expect((await readdir(out)).sort()).toEqual(['charts', 'pipeline.json', 'report.md', 'reward.log', 'rewards.csv', 'stages', 'summary.json']);
+    expect((await readdir(out)).sort()).toEqual(['charts', 'comparison.json', 'pipeline.json', 'policy', 'report.md', 'reward.log', 'rewards.csv', 'stages', 'summary.json', 'tradeoff.json']);
+    // OUT/policy: the validated model with the rule it was validated under, and its scores (core/policy).
+    const bundle = await loadPolicyBundle(path.join(out, 'policy'));
+    expect(bundle.manifest.model.kind).toBe('default');
+    const validatedPolicy = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as { run: { policy: { rule: unknown } }; policies: Array<{ policy: string; meanAbsRewardHours: number }> };
+    expect(bundle.rule).toEqual(validatedPolicy.run.policy.rule);
+    expect((bundle.manifest.evaluation.policies as Record<string, { meanAbsRewardHours: number }>)['model-default'].meanAbsRewardHours).toBe(validatedPolicy.policies[0].meanAbsRewardHours);
 
     const records = parseRewardsCsv(await readFile(path.join(out, 'rewards.csv'), 'utf8'));
     expect([...new Set(records.map((r) => r.policy))]).toEqual(['model-default', 'reactive', 'average']);

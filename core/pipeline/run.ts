@@ -6,25 +6,35 @@ import { writeFileAtomic } from '../dataset/atomic.js';
 import { stableJson } from '../dataset/manifest.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
 import { readManifest } from '../model/io.js';
-import { WAIT_MODEL_KIND, isWaitModelDir, readWaitModel } from '../model/wait-model.js';
+import { isWaitModelDir, readWaitModel } from '../model/wait-model.js';
+import { WAIT_RISK_KIND } from '../model/wait-risk.js';
+import { openDataset, splitDatasetHeldOut } from '../dataset/reader.js';
 import type { Progress, WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
-import { scheduledSamples } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { loadTraceFile, parseClock } from '../trace/index.js';
 import type { TrainOverrides } from '../train/config.js';
 import { loadTrainingData } from '../train/dataset-data.js';
 import type { TrainEvent } from '../train/events.js';
 import { trainModel } from '../train/train.js';
-import { trainWaitModelOnDataset } from '../train/wait.js';
+import { isWaitModelKind, trainWaitModelOnDataset } from '../train/wait.js';
 import { TOOL_VERSION } from '../version.js';
-import { candidateRules } from '../validate/calibrate.js';
-import type { Calibration, RegressorRule } from '../validate/calibrate.js';
-import { runCalibration } from '../validate/calibration-run.js';
-import { readValidationSummary, RUN_FILES } from '../validate/output.js';
+import { PIPELINE_POLICY_DIR, pipelinePolicyInput, writePolicyBundle } from '../policy/index.js';
+import { candidateRiskRules, candidateRules } from '../validate/calibrate.js';
+import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
+import { runCalibration, scoreRules } from '../validate/calibration-run.js';
+import { compareToBaselines } from '../evaluate/compare.js';
+import type { Comparison } from '../evaluate/compare.js';
+import { tradeoffData } from '../evaluate/tradeoff.js';
+import { tradeoffOption } from '../charts/tradeoff.js';
+import { renderChartSvg } from '../validate/svg.js';
+import { readValidationRecords, readValidationSummary, RUN_FILES } from '../validate/output.js';
 import type { BaselinePolicy } from '../validate/policies.js';
 import { runValidation } from '../validate/run.js';
+import { parseSimConfig } from '../sim/config.js';
+import { labelledScheduleWarnings } from '../sim/warnings.js';
 import type { ValidationSummary } from '../validate/summary.js';
+import { keptTrainingSamples } from './config.js';
 import type { PipelineConfig } from './config.js';
 import { formatPipelineReport } from './report.js';
 import type { PipelineReportInput } from './report.js';
@@ -57,6 +67,8 @@ export interface PipelineOptions extends WorkOptions {
   tracePath: string;
   onStage?: (event: StageEvent) => void;
   onTrainEvent?: (event: TrainEvent) => void;
+  /** A result would mean little (core/sim/warnings.ts): said once, before the stages run. */
+  onWarning?: (message: string) => void;
 }
 
 export interface PipelineResult {
@@ -66,20 +78,39 @@ export interface PipelineResult {
 }
 
 export const DATASET_SUBDIR = 'data';
+/** The model against each baseline with intervals (core/evaluate/compare.ts), and the trade-off chart's data. */
+export const COMPARISON_FILE = 'comparison.json';
+export const TRADEOFF_FILE = 'tradeoff.json';
+
+/** Samples in one replay length (warm-up + workload): the block of the bootstrap, as neighbouring samples replay overlapping weeks. */
+export function replayBlockSamples(config: PipelineConfig): number {
+  return Math.max(1, Math.round(((config.chain.warmupDays + config.chain.workloadDays) * 24) / config.chain.intervalHours));
+}
 export const CALIBRATION_FILE = 'calibration.json';
 
 /**
- * The training samples held out of training (the last training.validationFraction
- * of them, by time, as core/train splits them): where the submit rule is tuned.
+ * The training samples held out of the fit (core/dataset/split.ts, as every
+ * fit splits them): where the submit rule is calibrated.
  */
-export function tuningSamples(config: PipelineConfig): number[] {
-  const indices = scheduledSamples(schedule(config, 'dataset'));
-  const f = config.training.validationFraction;
-  let held = Math.round(indices.length * f);
-  if (f > 0 && indices.length > 1) held = Math.max(1, held);
-  held = Math.min(held, indices.length - 1);
-  if (held < 1) throw new Error('validation.calibrate needs held-out training samples: set training.validationFraction above 0, or calibrate.enabled to false');
-  return indices.slice(indices.length - held);
+export async function tuningSamples(config: PipelineConfig, dataDir: string): Promise<number[]> {
+  const held = splitDatasetHeldOut(await openDataset(dataDir), config.training.heldOutFraction).heldOutSamples;
+  if (held.length < 1) throw new Error('validation.calibrate needs held-out training samples: set training.heldOutFraction above 0, or calibrate.enabled to false');
+  return held.sort((a, b) => a - b);
+}
+
+/** The submit rule a model gets without calibration: the configured interval (regressors), the newsvendor threshold 1 / (1 + R) (wait-risk). */
+export function uncalibratedRule(config: PipelineConfig): ThresholdRule {
+  const v = config.validation;
+  if (config.training.model === WAIT_RISK_KIND) return { kind: 'risk', threshold: 1 / (1 + config.cost.overlapHoursPerInterruptionHour) };
+  return { kind: 'regressor', lowHours: v.submitIntervalHours[0], highHours: v.submitIntervalHours[1] };
+}
+
+/** The candidate rules calibration tries for the config's model kind. */
+export function calibrationCandidates(config: PipelineConfig): ThresholdRule[] {
+  const c = config.validation.calibrate;
+  const caps = c.maxLeadHours.map((cap) => cap ?? undefined);
+  if (config.training.model === WAIT_RISK_KIND) return candidateRiskRules(c.thresholds, c.confirmations, caps);
+  return candidateRules(c.lowHours, c.confirmations, config.validation.submitIntervalHours[1], caps);
 }
 export const MODEL_SUBDIR = 'model';
 
@@ -89,16 +120,20 @@ const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
 async function reportedModel(modelDir: string): Promise<PipelineReportInput['model']> {
   if (!(await isWaitModelDir(modelDir))) return readManifest(modelDir);
   const wait = await readWaitModel(modelDir);
-  return { kind: wait.kind, network: { type: `ridge on ${wait.features.length} queue features, predicts the wait` }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };
+  const type =
+    wait.kind === WAIT_RISK_KIND
+      ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)`
+      : `ridge on ${wait.features.length} queue features, predicts the wait`;
+  return { kind: wait.kind, network: { type }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };
 }
 
 function schedule(config: PipelineConfig, part: 'dataset' | 'validation'): ChainSchedule {
-  const samples = part === 'dataset' ? config.dataset : config.validation;
+  const samples = part === 'dataset' ? { start: config.dataset.start, samples: keptTrainingSamples(config) } : config.validation;
   return { startSec: parseClock(samples.start), samples: samples.samples, ...config.chain };
 }
 
 function trainOverrides(t: PipelineConfig['training']): TrainOverrides {
-  const o: TrainOverrides = { validationFraction: t.validationFraction };
+  const o: TrainOverrides = { heldOutFraction: t.heldOutFraction };
   if (t.epochs !== undefined) o.epochs = t.epochs;
   if (t.batchSize !== undefined) o.batchSize = t.batchSize;
   if (t.learningRate !== undefined) o.learningRate = t.learningRate;
@@ -144,7 +179,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
         options.onStage?.({ stage: name, status: 'start', key, dir: stageDir(stagesRoot, name, key) });
         await work(dir);
       },
-      { keepPartial },
+      { keepPartial, signal: options.signal },
     );
     const seconds = (performance.now() - started) / 1000;
     options.onStage?.({ stage: name, status: ran ? 'done' : 'reused', key: outcome.key, dir: outcome.dir, seconds });
@@ -174,10 +209,24 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     );
   });
 
+  // Results that would mean nothing (no job to replay, samples outside the trace, a job size the cluster seldom held) are said before the work.
+  const warnings = labelledScheduleWarnings((await loadTraceFile(options.tracePath, { format: config.trace.format, signal: options.signal })).jobs, parseSimConfig(config.sim), [
+    { label: 'training', schedule: schedule(config, 'dataset') },
+    { label: 'validation', schedule: schedule(config, 'validation') },
+  ]);
+  const kept = keptTrainingSamples(config);
+  if (kept < config.dataset.samples) {
+    warnings.push({
+      code: 'empty-samples',
+      message: `training: ${kept} of the ${config.dataset.samples} samples are used; the last ${config.dataset.samples - kept} would replay into the validation period (from ${config.validation.start}) and are left out`,
+    });
+  }
+  for (const w of warnings) options.onWarning?.(w.message);
+
   const sim = config.sim;
   const datasetStage = await stage(
     'dataset',
-    { tool, trace: traceStage.key, sim, chain: config.chain, dataset: config.dataset, seed: config.training.seed },
+    { tool, trace: traceStage.key, sim, chain: config.chain, dataset: { ...config.dataset, samples: keptTrainingSamples(config) }, seed: config.training.seed },
     async (dir) => {
       await generateTraceDataset(
         {
@@ -199,8 +248,9 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     'training',
     { tool, dataset: datasetStage.key, training: config.training },
     async (dir) => {
-      if (config.training.model === WAIT_MODEL_KIND) {
-        await trainWaitModelOnDataset(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), { validationFraction: config.training.validationFraction });
+      const kind = config.training.model;
+      if (isWaitModelKind(kind)) {
+        await trainWaitModelOnDataset(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), { kind, heldOutFraction: config.training.heldOutFraction });
         await writeFileAtomic(join(dir, 'history.json'), JSON.stringify({ backend: WAIT_MODEL_BACKEND, events: [] }, null, 1) + '\n');
         return;
       }
@@ -209,7 +259,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
       const result = await trainModel(
         data,
         {
-          kind: config.training.model as Exclude<PipelineConfig['training']['model'], typeof WAIT_MODEL_KIND>,
+          kind,
           preset: config.training.preset === 'paper' ? 'paper' : null,
           seed: config.training.seed,
           overrides: trainOverrides(config.training),
@@ -233,15 +283,16 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
 
   const v = config.validation;
   const modelDir = join(trainingStage.dir, MODEL_SUBDIR);
-  // The pipeline trains regressors: the rule is a submit interval, its low end calibrated or as configured.
-  let rule: RegressorRule = { kind: 'regressor', lowHours: v.submitIntervalHours[0], highHours: v.submitIntervalHours[1] };
+  // The pipeline's models read threshold rules: calibrated on the held-out tail, or as configured.
+  let rule: ThresholdRule = uncalibratedRule(config);
   let calibrationKey: string | null = null;
   let calibration: Calibration | null = null;
   if (v.calibrate.enabled) {
-    const tuning = tuningSamples(config);
+    const tuning = await tuningSamples(config, join(datasetStage.dir, DATASET_SUBDIR));
+    const candidates = calibrationCandidates(config);
     const calibrationStage = await stage(
       'calibration',
-      { tool, trace: traceStage.key, model: trainingStage.key, sim, chain: config.chain, tuning, calibrate: v.calibrate, highHours: v.submitIntervalHours[1] },
+      { tool, trace: traceStage.key, model: trainingStage.key, sim, chain: config.chain, tuning, candidates, cost: config.cost },
       async (dir) => {
         const calibration = await runCalibration(
           {
@@ -252,8 +303,8 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
             indices: tuning,
             modelDir,
             backend: config.training.backend,
-            candidates: candidateRules(v.calibrate.lowHours, v.calibrate.confirmations, v.submitIntervalHours[1]),
-            objective: v.calibrate.objective,
+            candidates,
+            overlapHoursPerInterruptionHour: config.cost.overlapHoursPerInterruptionHour,
           },
           { workers, signal: options.signal, onProgress: progress },
         );
@@ -265,7 +316,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     rule = calibration.rule;
   }
 
-  const validationStage = await stage('validation', { tool, trace: traceStage.key, model: trainingStage.key, calibration: calibrationKey, sim, chain: config.chain, validation: config.validation }, async (dir) => {
+  const validationStage = await stage('validation', { tool, trace: traceStage.key, model: trainingStage.key, calibration: calibrationKey, rule, sim, chain: config.chain, validation: config.validation }, async (dir) => {
     await runValidation(
       {
         tracePath: options.tracePath,
@@ -278,6 +329,23 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
       },
       { workers, signal: options.signal, onProgress: progress },
     );
+    // The evidence beside the numbers: intervals of the differences, and the model's threshold curve on these samples.
+    const records = await readValidationRecords(dir);
+    const blockSamples = replayBlockSamples(config);
+    const R = config.cost.overlapHoursPerInterruptionHour;
+    const comparison = compareToBaselines([records], { model: modelLabel(config), overlapHoursPerInterruptionHour: R, blockSamples, baselines: config.validation.baselines.includes('reactive') ? config.validation.baselines : ['reactive', ...config.validation.baselines] });
+    await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
+    if (calibration) {
+      const curve = calibrationCandidates(config).filter((r) => r.confirmations === rule.confirmations && r.maxLeadHours === rule.maxLeadHours);
+      const scores = await scoreRules(
+        { tracePath: options.tracePath, format: config.trace.format, sim, schedule: schedule(config, 'validation'), modelDir, backend: config.training.backend, candidates: curve, baselines: false },
+        { workers, signal: options.signal, onProgress: progress },
+        'trade-off curve',
+      );
+      const data = tradeoffData({ groups: [records], model: modelLabel(config), baselines: ['reactive', 'average'].filter((b) => records.some((r) => r.policy === b)), trials: scores.trials, chosen: rule, blockSamples, overlapHoursPerInterruptionHour: R });
+      await writeFileAtomic(join(dir, TRADEOFF_FILE), JSON.stringify(data, null, 1) + '\n');
+      await writeFileAtomic(join(dir, RUN_FILES.charts, 'tradeoff.svg'), renderChartSvg(tradeoffOption(data)));
+    }
   });
 
   const { workers: _workers, ...resultConfig } = config;
@@ -285,24 +353,45 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     const summary = await readValidationSummary(validationStage.dir);
     const model = await reportedModel(join(trainingStage.dir, MODEL_SUBDIR));
     const datasetManifest = JSON.parse(await readFile(join(datasetStage.dir, DATASET_SUBDIR, 'manifest.json'), 'utf8')) as { counts: Record<string, number> };
-    for (const file of [RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary]) await cp(join(validationStage.dir, file), join(dir, file));
+    for (const file of [RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary, COMPARISON_FILE]) await cp(join(validationStage.dir, file), join(dir, file));
+    const hasTradeoff = calibration !== null;
+    if (hasTradeoff) await cp(join(validationStage.dir, TRADEOFF_FILE), join(dir, TRADEOFF_FILE));
+    const comparison = JSON.parse(await readFile(join(validationStage.dir, COMPARISON_FILE), 'utf8')) as Comparison;
     await cp(join(validationStage.dir, RUN_FILES.charts), join(dir, RUN_FILES.charts), { recursive: true });
     await writeFileAtomic(
       join(dir, RUN_FILES.report),
       formatPipelineReport(
-        { config, summary, model, rule, calibration, datasetCounts: datasetManifest.counts, stages: outcomes.map((o) => ({ stage: o.stage, dir: o.dir })) },
+        { config, summary, model, rule, calibration, comparison, hasTradeoff, warnings: warnings.map((w) => w.message), datasetCounts: datasetManifest.counts, stages: outcomes.map((o) => ({ stage: o.stage, dir: o.dir })) },
         options.outDir,
       ),
     );
   });
 
   // The latest report at the top of OUT, where a reader looks first.
-  for (const file of [RUN_FILES.report, RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary]) await cp(join(reportStage.dir, file), join(options.outDir, file));
+  for (const file of [RUN_FILES.report, RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary, COMPARISON_FILE]) await cp(join(reportStage.dir, file), join(options.outDir, file));
+  await rm(join(options.outDir, TRADEOFF_FILE), { force: true });
+  if (calibration) await cp(join(reportStage.dir, TRADEOFF_FILE), join(options.outDir, TRADEOFF_FILE));
   await rm(join(options.outDir, RUN_FILES.charts), { recursive: true, force: true });
   await cp(join(reportStage.dir, RUN_FILES.charts), join(options.outDir, RUN_FILES.charts), { recursive: true });
   await writeFileAtomic(
     join(options.outDir, 'pipeline.json'),
     stableJson({ config, tool: TOOL_VERSION, stages: outcomes.map((o) => ({ stage: o.stage, key: o.key, dir: join('stages', basename(o.dir)) })) }),
+  );
+  // The validated policy as one folder that `mirage provision --policy OUT/policy` runs: the model, its rule as validated, the cluster, the scores.
+  await writePolicyBundle(
+    join(options.outDir, PIPELINE_POLICY_DIR),
+    pipelinePolicyInput({
+      config,
+      tracePath: options.tracePath,
+      traceSha256,
+      modelDir,
+      label: modelLabel(config),
+      rule,
+      calibrated: calibration !== null,
+      summary: await readValidationSummary(validationStage.dir),
+      cost: config.cost.overlapHoursPerInterruptionHour,
+      comparison: JSON.parse(await readFile(join(validationStage.dir, COMPARISON_FILE), 'utf8')) as Comparison,
+    }),
   );
   return { outDir: options.outDir, stages: outcomes, summary: await readValidationSummary(validationStage.dir) };
 }

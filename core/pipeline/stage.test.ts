@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +49,43 @@ describe('pipeline stages', () => {
     });
     expect(done.reused).toBe(false);
     expect(existsSync(join(done.dir, 'model.json'))).toBe(true);
+  });
+
+  it('lets two runs of one stage at once do the work once: the second waits, then reuses the complete folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mirage-stage-'));
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const work = async (dir: string): Promise<void> => {
+      runs++;
+      writeFileSync(join(dir, 'part-1.txt'), 'a');
+      await gate; // still working when the second run arrives
+      writeFileSync(join(dir, 'part-2.txt'), 'b');
+    };
+    const waits: string[] = [];
+    const first = runStage(root, 'training', { epochs: 2 }, work);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = runStage(root, 'training', { epochs: 2 }, work, { onWait: (holder) => waits.push(holder) });
+    await expect.poll(() => waits.length, { timeout: 10_000 }).toBe(1);
+    expect(waits[0]).toMatch(/^mirage stage training \(pid \d+ on /);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(runs).toBe(1);
+    expect(a.reused).toBe(false);
+    expect(b).toEqual({ ...a, reused: true });
+    expect(readFileSync(join(a.dir, 'part-2.txt'), 'utf8')).toBe('b');
+    expect(existsSync(`${a.dir}.lock`)).toBe(false);
+  });
+
+  it('removes temp files a killed writer left in the stage before marking it finished', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mirage-stage-'));
+    const done = await runStage(root, 'dataset', { n: 1 }, async (dir) => {
+      mkdirSync(join(dir, 'data'));
+      writeFileSync(join(dir, 'data', 'x.npy'), 'x');
+      // pid 0 is never a process that could still finish this write.
+      writeFileSync(join(dir, 'data', '.x.npy.0-0-7.tmp'), 'half');
+      writeFileSync(join(dir, 'data', `.y.npy.${process.pid}-0-8.tmp`), 'ours, in progress');
+    });
+    expect(readdirSync(join(done.dir, 'data')).sort()).toEqual([`.y.npy.${process.pid}-0-8.tmp`, 'x.npy']);
   });
 });

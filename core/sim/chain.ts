@@ -38,7 +38,7 @@ export const ChainScheduleSchema = z.strictObject({
   warmupDays: z.number().nonnegative().refine((d) => Number.isInteger(d * 1440), 'the warm-up must be whole minutes'),
   /** Days of trace submissions each sample replays. */
   workloadDays: z.number().positive(),
-  /** Nodes of each chain job. */
+  /** Size of each chain job, in the simulator's unit (nodes, or GPUs with `unit: 'gpus'`). */
   jobNodes: z.number().int().min(1),
   /** Limit and run time of each chain job, minutes (default 2880, the reference's; clusters with other caps differ). */
   jobMinutes: z.number().int().min(1).optional(),
@@ -114,6 +114,15 @@ export interface SimulateOptions {
   keepDecisionFeatures?: boolean;
   /** 'fast' (default) or the minute-by-minute reference path. */
   engine?: 'fast' | 'minute';
+  /**
+   * Online runs (ChainRun): a successor not submitted by pred's end is
+   * submitted at that very minute, as the reactive baseline is, instead of at
+   * the first decision after it (the reference's online loop, which charges a
+   * waiting policy up to one decision interval of interruption that reactive
+   * never pays). A live provisioner can do the same: pred's end is its start
+   * plus its limit.
+   */
+  submitAtPredEnd?: boolean;
 }
 
 export interface RunResult {
@@ -176,7 +185,8 @@ class SampleSetup {
   ) {
     const config = workload.config;
     if (schedule.jobNodes > config.nodes) {
-      throw new RangeError(`chain jobs of ${schedule.jobNodes} nodes can never start on a ${config.nodes}-node cluster`);
+      const unit = config.unit === 'gpus' ? 'GPU' : 'node';
+      throw new RangeError(`chain jobs of ${schedule.jobNodes} ${unit}s can never start on a ${config.nodes}-${unit} cluster`);
     }
     const startSec = sampleStartSec(schedule, index);
     if (startSec % 60 !== 0) throw new RangeError(`sample ${index} starts at second ${startSec % 60} of a minute; starts must be whole minutes`);
@@ -442,6 +452,15 @@ export class ChainRun {
     const window = this.setup.ctx.constants.snapshotWindow;
     while (this.done === null) {
       const minute = this.nextDecision;
+      if (this.options.submitAtPredEnd) {
+        const predStart = this.engine.startMinute(this.setup.pred);
+        const predEnd = predStart + this.setup.jobMinutes;
+        if (predStart >= 0 && predEnd <= minute) {
+          this.engine.advance(predEnd);
+          this.submitSuccessor();
+          break;
+        }
+      }
       this.nextDecision += this.everyMinutes;
       this.engine.advance(minute);
       const pred = this.setup.predState(this.engine, minute);
@@ -459,8 +478,21 @@ export class ChainRun {
   /** Submits the successor now (at the decision point just returned) and runs the chain to its end. */
   submitSuccessor(): void {
     if (this.done) throw new Error('the successor was already submitted');
-    const run = runFrom(this.setup, this.engine, this.pre.predStart, this.options);
-    this.done = {
+    this.done = this.resultOf(runFrom(this.setup, this.engine, this.pre.predStart, this.options));
+  }
+
+  /**
+   * What submitting the successor now would give, leaving this chain
+   * unsubmitted: the simulator forks here (as the probes do), so one path
+   * scores every rule that would submit at this decision point.
+   */
+  forkSubmit(): SampleResult {
+    if (this.done) throw new Error('the successor was already submitted');
+    return this.resultOf(runFrom(this.setup, this.engine.clone(), this.pre.predStart, this.options));
+  }
+
+  private resultOf(run: RunResult): SampleResult {
+    return {
       index: this.index,
       sampleStartSec: this.setup.origin * 60,
       predSubmitSec: this.setup.predSubmit * 60,

@@ -8,8 +8,17 @@ import { z } from 'zod';
  */
 export const SimConfigSchema = z
   .object({
-    /** Nodes of the simulated cluster (the reference's default; its slurm config may override it). */
+    /**
+     * Size of the simulated cluster, in `unit`s: nodes (the reference's
+     * default, 88; its slurm config may override it), or GPUs.
+     */
     nodes: z.number().int().positive().default(88),
+    /**
+     * What the cluster's size and every job's size count: whole nodes (the
+     * reference), or GPUs, for shared-node GPU clusters where jobs hold GPUs,
+     * not nodes (sacct AllocTRES `gres/gpu`, SWF processors).
+     */
+    unit: z.enum(['nodes', 'gpus']).default('nodes'),
 
     /** Age weight: a job pending for PriorityMaxAge gains this much priority. */
     priorityWeightAge: z.number().nonnegative().default(7000),

@@ -32,6 +32,8 @@ export {
   simulateSchedule,
   submitMinutes,
 } from './chain.js';
+export type { SimWarning, SimWarningCode } from './warnings.js';
+export { FIT_SHARE, labelledScheduleWarnings, scheduleWarnings } from './warnings.js';
 export type { ReplayOptions, ReplayResult } from './replay.js';
 export { replayWindow } from './replay.js';
 export type { SimEngine } from './engine.js';

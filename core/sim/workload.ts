@@ -1,7 +1,8 @@
 import type { Job } from '../trace/job.js';
+import { jobSize } from '../trace/job.js';
 import type { SimConfig } from './config.js';
 
-/** A job that can never start: it asks for more nodes than the cluster has. */
+/** A job that can never start: it asks for more nodes (or GPUs, per config.unit) than the cluster has. */
 export interface OversizedJob {
   id: string;
   nodes: number;
@@ -26,6 +27,7 @@ export interface Workload {
   readonly config: SimConfig;
   readonly count: number;
   readonly ids: readonly string[];
+  /** Each job's size in config.unit (nodes, or GPUs). */
   readonly nodes: Int32Array;
   /** Submit time as the trace has it (window selection uses the untruncated second). */
   readonly submitSec: Float64Array;
@@ -36,7 +38,7 @@ export interface Workload {
   readonly limitMinutes: Float64Array;
   /** Jobs asking for more nodes than `config.nodes`: kept or dropped as `config.oversizedJobs` says. */
   readonly oversized: readonly OversizedJob[];
-  /** Jobs left out: never started (no run time), no time limit. */
+  /** Jobs left out: never started (no run time), no time limit, no size in config.unit. */
   readonly unusable: readonly UnusableJob[];
   /** Ids seen more than once; the reference keeps the last row of each, so do we. */
   readonly duplicateIds: readonly string[];
@@ -47,7 +49,10 @@ function compareIds(a: string, b: string): number {
 }
 
 export function prepareWorkload(jobs: readonly Job[], config: SimConfig): Workload {
+  const unit = config.unit;
   const unusable: UnusableJob[] = [];
+  // Every kept job has a size in the unit (checked below for GPUs; nodes are always given).
+  const sizeOf = (job: Job): number => jobSize(job, unit)!;
   const oversized: OversizedJob[] = [];
   const duplicateIds: string[] = [];
   // The reference reads the trace into a dict keyed by job id: a later row replaces an earlier one.
@@ -61,6 +66,12 @@ export function prepareWorkload(jobs: readonly Job[], config: SimConfig): Worklo
       unusable.push({ id: job.id, line: job.line, reason: 'no time limit' });
       continue;
     }
+    const size = jobSize(job, unit);
+    if (unit === 'gpus' && (size === null || size <= 0)) {
+      // Counting GPUs: a trace without GPU counts, or a CPU-only job, holds none of what is simulated.
+      unusable.push({ id: job.id, line: job.line, reason: size === null ? 'no GPU count in the trace (sacct AllocTRES gres/gpu)' : 'holds no GPU' });
+      continue;
+    }
     if (byId.has(job.id)) {
       duplicateIds.push(job.id);
       byId.delete(job.id);
@@ -69,8 +80,9 @@ export function prepareWorkload(jobs: readonly Job[], config: SimConfig): Worklo
   }
   const kept: Job[] = [];
   for (const job of byId.values()) {
-    if (job.nodes > config.nodes) {
-      oversized.push({ id: job.id, nodes: job.nodes, submitSec: job.submitSec, line: job.line });
+    const size = sizeOf(job);
+    if (size > config.nodes) {
+      oversized.push({ id: job.id, nodes: size, submitSec: job.submitSec, line: job.line });
       if (config.oversizedJobs === 'drop') continue;
     }
     kept.push(job);
@@ -87,7 +99,7 @@ export function prepareWorkload(jobs: readonly Job[], config: SimConfig): Worklo
   kept.forEach((job, i) => {
     const limit = job.limitMinutes!;
     ids[i] = job.id;
-    nodes[i] = job.nodes;
+    nodes[i] = sizeOf(job);
     submitSec[i] = job.submitSec;
     submitMinute[i] = Math.floor(job.submitSec / 60);
     durationSec[i] = Math.min(job.endSec! - job.startSec!, limit * 60);

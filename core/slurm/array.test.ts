@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ShardedCommand } from './array.js';
-import { describePlan, planArrayRun, submitArrayRun } from './array.js';
+import { describePlan, passThroughValue, planArrayRun, submitArrayRun } from './array.js';
 import { shellQuote } from './sbatch.js';
 import { FakeCluster } from './testing/fake-cluster.js';
 
@@ -83,5 +83,14 @@ describe('shellQuote', () => {
     expect(shellQuote('--out=/a/b.c')).toBe('--out=/a/b.c');
     expect(shellQuote('')).toBe("''");
     expect(shellQuote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+  });
+});
+
+describe('flags passed through to the local command', () => {
+  it('finds an option value in either spelling; the last one wins, as commander reads it', () => {
+    expect(passThroughValue(['--trace', 't.log', '--policy', 'runs/a/policy'], '--policy')).toBe('runs/a/policy');
+    expect(passThroughValue(['--policy=runs/a/policy', '--policy', 'runs/b/policy'], '--policy')).toBe('runs/b/policy');
+    expect(passThroughValue(['--policy-mode', 'greedy'], '--policy')).toBeUndefined();
+    expect(passThroughValue(['--policy'], '--policy')).toBeUndefined();
   });
 });

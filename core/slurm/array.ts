@@ -124,3 +124,17 @@ export async function submitArrayRun(plan: ArrayRunPlan, client: SlurmClient): P
   const mergeJobId = await client.submit({ script: plan.mergeScriptPath, options: mergeDependencyOptions(arrayJobId), cwd: plan.workDir });
   return { arrayJobId, mergeJobId };
 }
+
+/**
+ * The value of an option among the flags passed through to the local command
+ * (`--name V` or `--name=V`; the last wins, as commander reads them), so the
+ * submitting node can check it before N array tasks fail on it.
+ */
+export function passThroughValue(args: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === name && i + 1 < args.length) value = args[++i];
+    else if (args[i].startsWith(`${name}=`)) value = args[i].slice(name.length + 1);
+  }
+  return value;
+}

@@ -120,6 +120,22 @@ export class CliSlurmClient implements SlurmClient {
     }
   }
 
+  /**
+   * A partition's name and node count (TotalNodes), the default partition's
+   * when none is named; null when scontrol knows no such partition.
+   */
+  async partitionNodes(partition?: string): Promise<{ name: string; nodes: number } | null> {
+    const out = await this.run('scontrol', ['show', 'partition', '-o', ...(partition ? [partition] : [])]);
+    for (const line of out.split('\n')) {
+      const field = (key: string): string | undefined => new RegExp(`(?:^|\\s)${key}=(\\S+)`).exec(line)?.[1];
+      const name = field('PartitionName');
+      const nodes = Number(field('TotalNodes'));
+      if (name === undefined || !Number.isInteger(nodes)) continue;
+      if (partition ? name === partition : field('Default') === 'YES') return { name, nodes };
+    }
+    return null;
+  }
+
   /** `scontrol show config` as key -> value. */
   async showConfig(): Promise<Map<string, string>> {
     const map = new Map<string, string>();

@@ -3,15 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, FEATURES_PER_SNAPSHOT } from '../dataset/features.js';
-import { initBackend } from '../model/backend.js';
-import { loadModel } from '../model/predictor.js';
-import { resolveTrainConfig } from '../train/config.js';
-import { syntheticTrainingData } from '../train/synthetic.js';
-import { trainModel } from '../train/train.js';
 import { SQUEUE_FORMAT, parseSqueue } from './squeue.js';
 import { runSlurmCommand } from './command.js';
-import { modelPolicy, reactivePolicy } from './provision/policy.js';
+import { loadPolicyBundle } from '../policy/bundle.js';
+import { reactivePolicy } from './provision/policy.js';
 import type { ProvisionPolicy } from './provision/policy.js';
 import type { ProvisionEvent, ProvisionerConfig } from './provision/provisioner.js';
 import { COMMENT_PREFIX, Provisioner } from './provision/provisioner.js';
@@ -83,25 +78,53 @@ describe.skipIf(skip !== null).concurrent('mirage provision on a real Slurm', ()
     expect(outcome.state.measured.map((m) => m.rewardSec)).toEqual(rewards);
   });
 
-  it('runs a 3-link chain under a tiny trained model', { timeout: 240_000 }, async () => {
-    await initBackend('wasm');
-    // A tiny transformer trained a few epochs on synthetic windows of 6 snapshots x the 42 live features.
-    const data = { ...syntheticTrainingData({ samples: 24, probes: 3, seqLen: 6, featureCount: FEATURES_PER_SNAPSHOT, seed: 5 }), featureNames: [...FEATURE_NAMES] };
-    const modelDir = join(work, 'model');
-    const trainConfig = resolveTrainConfig('transformer', null, 1, { seqLen: 6, inFeatures: FEATURES_PER_SNAPSHOT }, { epochs: 2, patience: null });
-    trainConfig.network = { type: 'transformer', seqLen: 6, inFeatures: FEATURES_PER_SNAPSHOT, patchLen: 1, dModel: 8, layers: 1, heads: 1, ffDim: 16, dropout: 0, positional: false, head: 'flatten' };
-    await trainModel(data, { kind: 'transformer', outDir: modelDir, config: trainConfig });
-    const predictor = await loadModel(modelDir);
-    const policy = modelPolicy(predictor, { rule: { kind: 'regressor', lowHours: -0.5, highHours: 500 }, minHistory: 3, timeScale: 60 });
+  it(
+    'runs the bundle `mirage run --preset quick` wrote: a 3-link chain, each link submitted once across a kill mid-chain',
+    { timeout: 900_000 },
+    async () => {
+      // The whole path a user takes: the pipeline writes OUT/policy, provision runs it as validated.
+      const out = join(work, 'quick');
+      const run = startCli(['run', '--preset', 'quick', '--out', out]);
+      expect(await run.done).toBe(0);
+      const bundleDir = join(out, 'policy');
+      const bundle = await loadPolicyBundle(bundleDir);
 
-    const { events, chain } = await runChain('model', policy, { historyLength: predictor.seqLen, timeScale: 60 });
-    expect(chain).toHaveLength(4);
-    // The model was asked: decisions carry its predictions once 3 samples exist.
-    const predictions = events.filter((e) => e.event === 'decision' && String(e.reason).startsWith('predicted reward'));
-    expect(predictions.length).toBeGreaterThan(0);
-    for (const e of predictions) expect(Number.isFinite(e.expected)).toBe(true);
-    predictor.dispose();
-  });
+      const after = await firstJob();
+      const stateDir = join(work, 'bundle');
+      // Seconds-long links stand for hours (--time-scale 60); 3 samples of history stand for the model's day.
+      const args = ['provision', '--policy', bundleDir, '--script', script, '--after', after, '--links', '3', '--interval', '1', '--time-scale', '60', '--min-history', '3', '--state-dir', stateDir];
+      const first = startCli(args);
+      await waitFor(async () => ((await readEvents(stateDir)).some((e) => e.event === 'submit' && e.link === 1) ? true : null), 120_000, 200);
+      first.kill('SIGKILL');
+      await first.done;
+      const second = startCli(args);
+      expect(await second.done).toBe(0);
+
+      const state = ProvisionStateSchema.parse(JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')));
+      const chain = state.jobs.map((j) => j.id);
+      expect(chain).toHaveLength(4);
+      const queue = parseSqueue(await runSlurmCommand('squeue', ['-h', '-t', 'all', '-o', SQUEUE_FORMAT], { env: { ...cluster.env, SLURM_TIME_FORMAT: '%s' } }));
+      const ours = queue.filter((j) => j.comment.startsWith(`${COMMENT_PREFIX}:${state.chainId}:`));
+      expect(ours.map((j) => j.comment.split(':')[2]).sort()).toEqual(['1', '2', '3']);
+      expect(ours.map((j) => j.id).sort()).toEqual(chain.slice(1).sort());
+      await expectRewardLogAgreesWithSacct(cluster, await readFile(join(stateDir, 'reward.log'), 'utf8'), chain);
+
+      const events = await readEvents(stateDir);
+      // Both runs say what decides: the bundle's model under its validated rule, no flag overriding it, and how this cluster differs.
+      const said = events.filter((e) => e.event === 'policy');
+      expect(said).toHaveLength(2);
+      for (const e of said) {
+        expect(e.bundle).toBe(bundle.dir);
+        expect(e.rule).toEqual(bundle.rule);
+        expect(e.overridden).toEqual([]);
+        expect(e.clusterWarnings).toContain(`partition ${cluster.partition} has ${cluster.nodes} nodes; the policy was trained and validated on a ${bundle.manifest.cluster.nodes}-node cluster`);
+      }
+      // The model was asked once the history existed.
+      const predictions = events.filter((e) => e.event === 'decision' && String(e.reason).startsWith('predicted reward'));
+      expect(predictions.length).toBeGreaterThan(0);
+      for (const e of predictions) expect(Number.isFinite(e.expected)).toBe(true);
+    },
+  );
 
   it('continues the chain after the provisioner is killed, without a duplicate submission', { timeout: 240_000 }, async () => {
     const after = await firstJob();

@@ -97,6 +97,6 @@ describe.skipIf(skip !== null)('mirage trace import on a real Slurm', () => {
     );
     expect(stdout).toContain(`${out}: ${submitted.length} jobs`);
     expect(stdout).toContain('rejected 0');
-    expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('JobID|JobIDRaw|JobName|User|Partition|State|Submit|Start|End|TimelimitRaw|NNodes|Priority');
+    expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('JobID|JobIDRaw|JobName|User|Partition|State|Submit|Start|End|TimelimitRaw|NNodes|Priority|AllocTRES');
   });
 });

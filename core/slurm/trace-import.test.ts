@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseClock } from '../trace/clock.js';
 import { parseTraceText } from '../trace/load.js';
-import { readJobcomp, shapeSacctText } from './trace-import.js';
+import { readJobcomp, SACCT_TRACE_FIELDS, shapeSacctText } from './trace-import.js';
 
 // `sacct -c --parsable2 -X` as Slurm 22.05 prints it without slurmdbd: Submit = Start, raw ids for array tasks.
 const SACCT = [
@@ -54,5 +54,19 @@ describe('shapeSacctText', () => {
     const trace = parseTraceText(shaped.text, 'imported.sacct');
     expect(trace.jobs.map((j) => [j.id, j.submitSec === j.startSec])).toEqual([['3', true]]);
     expect(shaped.restored).toBe(0);
+  });
+
+  it('asks sacct for AllocTRES and keeps the GPUs each job held', () => {
+    expect(SACCT_TRACE_FIELDS).toContain('AllocTRES');
+    const text = [
+      SACCT_TRACE_FIELDS.join('|'),
+      '7|7|train|alice|gpu|COMPLETED|2026-11-29T16:10:00|2026-11-29T16:12:00|2026-11-29T16:40:00|60|1||billing=8,cpu=8,gres/gpu=2,gres/gpu:a100=2,mem=64G,node=1',
+      '8|8|prep|bob|gpu|COMPLETED|2026-11-29T16:11:00|2026-11-29T16:11:00|2026-11-29T16:20:00|60|1||billing=2,cpu=2,mem=8G,node=1',
+      // sacct -c (no slurmdbd) may leave the TRES empty: no GPU count, so `--unit gpus` leaves such jobs out, saying why.
+      '9|9|wrap|root(0)|gpu|COMPLETED|2026-11-29T16:12:00|2026-11-29T16:12:00|2026-11-29T16:13:00|1|1||',
+      '',
+    ].join('\n');
+    const trace = parseTraceText(shapeSacctText(text, window, null).text, 'imported.sacct');
+    expect(trace.jobs.map((j) => [j.id, j.gpus])).toEqual([['7', 2], ['8', 0], ['9', undefined]]);
   });
 });

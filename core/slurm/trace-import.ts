@@ -6,8 +6,12 @@ import { parseTraceText } from '../trace/load.js';
 import type { LoadedTrace } from '../trace/types.js';
 import type { CliSlurmClient } from './client.js';
 
-/** The sacct fields a trace needs, in the `--parsable2` layout core/trace reads. */
-export const SACCT_TRACE_FIELDS = ['JobID', 'JobIDRaw', 'JobName', 'User', 'Partition', 'State', 'Submit', 'Start', 'End', 'TimelimitRaw', 'NNodes', 'Priority'];
+/**
+ * The sacct fields a trace needs, in the `--parsable2` layout core/trace reads.
+ * AllocTRES carries the GPUs a job held (`gres/gpu=N`), which the simulator
+ * counts with `--unit gpus` on shared-node GPU clusters.
+ */
+export const SACCT_TRACE_FIELDS = ['JobID', 'JobIDRaw', 'JobName', 'User', 'Partition', 'State', 'Submit', 'Start', 'End', 'TimelimitRaw', 'NNodes', 'Priority', 'AllocTRES'];
 
 export interface TraceImportRequest {
   /** Cluster-clock times `YYYY-MM-DDTHH:MM:SS` (or `YYYY-MM-DD`). */

@@ -1,5 +1,5 @@
 import type { Job } from './job.js';
-import type { RejectedRow, TraceRepairs, TraceSkips } from './types.js';
+import type { RejectedRow, TraceAssumptions, TraceRepairs, TraceSkips } from './types.js';
 
 const MAX_TEXT = 300;
 const MAX_INTERNED = 100_000;
@@ -17,7 +17,8 @@ export class JobCollector {
   rows = 0;
   arrayTasksExpanded = 0;
   readonly repairs: TraceRepairs = { durationCapped: 0, endBeforeStart: 0, startBeforeSubmit: 0, endBeforeSubmit: 0 };
-  readonly skipped: TraceSkips = { jobSteps: 0, partialRecords: 0 };
+  readonly assumptions: TraceAssumptions = { startUnknown: 0, limitFromRunTime: 0, limitFromDefault: 0 };
+  readonly skipped: TraceSkips = { jobSteps: 0, partialRecords: 0, otherPartitions: 0 };
   readonly notes: string[] = [];
   private readonly indexById = new JobIdIndex();
   private readonly interned = new Map<string, string>();
@@ -26,7 +27,14 @@ export class JobCollector {
     readonly file: string,
     private readonly capDurations: boolean,
     private readonly maxRejectedKept: number,
+    /** Limit given to jobs the trace gives none (LoadOptions.defaultLimitMinutes); null: none given. */
+    readonly defaultLimitMinutes: number | null = null,
+    /** Keep only the jobs of these partitions (LoadOptions.partitions); null: all. */
+    private readonly partitions: ReadonlySet<string> | null = null,
   ) {}
+
+  /** Partition names seen, selected or not (to name the ones a selection asks for in vain). */
+  readonly partitionsSeen = new Set<string>();
 
   /**
    * Shares one copy of strings that repeat (names, users, partitions, states),
@@ -46,7 +54,18 @@ export class JobCollector {
     }
   }
 
-  add(job: Job): void {
+  /** `limitFromRunTime`: the reader set the limit from the run time, the trace giving none. */
+  add(job: Job, how: { limitFromRunTime?: boolean } = {}): void {
+    if (this.partitions !== null && !this.selected(job.partition)) {
+      this.skipped.otherPartitions++;
+      return;
+    }
+    if (how.limitFromRunTime) this.assumptions.limitFromRunTime++;
+    if (job.limitMinutes === null && this.defaultLimitMinutes !== null) {
+      job.limitMinutes = this.defaultLimitMinutes;
+      this.assumptions.limitFromDefault++;
+    }
+    if (job.startUnknown) this.assumptions.startUnknown++;
     this.repair(job);
     const earlier = this.indexById.get(job.id);
     if (earlier === undefined) {
@@ -58,6 +77,13 @@ export class JobCollector {
     const replaced = this.jobs[earlier];
     this.jobs[earlier] = job;
     this.reject(replaced.line, '', `duplicate JobID ${job.id}: replaced by the row at line ${job.line} (a later row with the same JobID wins, as in the reference)`);
+  }
+
+  /** A pending job's `a,b` list is in the selection when either is. */
+  private selected(partition: string): boolean {
+    const names = partition.includes(',') ? partition.split(',') : [partition];
+    for (const name of names) this.partitionsSeen.add(name);
+    return names.some((name) => this.partitions!.has(name));
   }
 
   private repair(job: Job): void {

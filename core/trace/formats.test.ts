@@ -142,7 +142,9 @@ describe('SWF (chicago-dst.swf)', async () => {
       ['1', '2023-03-12T00:00:00', '2023-03-12T01:00:00', '2023-03-12T04:00:00', 180, 2],
       ['2', '2023-03-12T00:01:00', null, null, 60, 1],
       ['3', '2023-03-12T00:02:00', '2023-03-12T00:02:30', '2023-03-12T00:22:30', 30, 1],
-      ['6', '2023-03-12T00:06:40', '2023-03-12T00:08:20', '2023-03-12T03:05:00', null, 2],
+      // No requested time: limit = its run time, ceil(7000 s / 60) = 117 min; its wall-clock span holds the skipped
+      // hour (00:08:20 .. 03:05:00), so the cap at the limit leaves the 7,020 s it ran.
+      ['6', '2023-03-12T00:06:40', '2023-03-12T00:08:20', '2023-03-12T02:05:20', 117, 2],
     ]);
     expect(trace.jobs.map((j) => [j.state, j.user, j.partition])).toEqual([
       ['COMPLETED', '3', '1'],

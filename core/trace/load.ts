@@ -11,6 +11,10 @@ import type { LoadedTrace, LoadOptions } from './types.js';
 import { TraceFormatError } from './types.js';
 
 const CHUNK_BYTES = 1 << 20;
+/** No trace row comes near this; a longer "line" is binary or damaged data (and would be copied over and over). */
+export const MAX_LINE_BYTES = 1 << 20;
+/** Text traces compress 5-20 fold (the PWA logs at most ~30); past this a .gz is a decompression bomb, not a trace. */
+export const MAX_GZIP_RATIO = 200;
 
 /**
  * Loads a trace file of any supported format (gzip-compressed too, as the
@@ -43,10 +47,18 @@ export async function loadTraceFile(path: string, options: LoadOptions & WorkOpt
       yield chunk;
     }
   }
+  let decoded = 0;
   async function splitLines(chunks: AsyncIterable<Buffer>): Promise<void> {
     let carry: Buffer | null = null;
     for await (const chunk of chunks) {
       throwIfAborted(options.signal);
+      // Stop at the first sign of a file that is not a text trace, rather than read a gigabyte of it.
+      if (chunk.indexOf(0) !== -1) throw new TraceFormatError(file, lineNo + 1, 'holds binary data (a NUL byte): not a text trace (a UTF-16 file must be saved as UTF-8)');
+      decoded += chunk.length;
+      if (gzipped && decoded > MAX_GZIP_RATIO * bytesRead + CHUNK_BYTES) {
+        throw new TraceFormatError(file, null, `expands more than ${MAX_GZIP_RATIO}-fold when decompressed: not a trace (a decompression bomb?)`);
+      }
+      if (carry !== null && carry.length > MAX_LINE_BYTES) throw new TraceFormatError(file, lineNo + 1, `a line longer than ${MAX_LINE_BYTES} bytes: not a trace`);
       const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
       let from = 0;
       for (let nl = buf.indexOf(10, from); nl !== -1; nl = buf.indexOf(10, from)) {
@@ -87,6 +99,37 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * parseTraceText for a server: the same result, parsed a slice of lines at a
+ * time with a turn of the event loop between slices, so a trace of hundreds
+ * of megabytes uploaded by one page does not stall every other request.
+ */
+export async function parseTraceTextAsync(text: string, fileName: string, options: LoadOptions & WorkOptions = {}): Promise<LoadedTrace> {
+  const hash = createHash('sha256');
+  const parser = new TraceParser(fileName, options);
+  const SLICE_CHARS = 1 << 20;
+  let lineNo = 0;
+  let from = 0;
+  while (from < text.length) {
+    throwIfAborted(options.signal);
+    // Slices end after a newline, so no character (nor surrogate pair) is split between hash updates.
+    const nlAfter = text.indexOf('\n', Math.min(from + SLICE_CHARS, text.length) - 1);
+    const sliceEnd = nlAfter < 0 ? text.length : nlAfter + 1;
+    hash.update(text.slice(from, sliceEnd), 'utf8');
+    while (from < sliceEnd) {
+      let nl = text.indexOf('\n', from);
+      if (nl < 0 || nl >= sliceEnd) nl = sliceEnd;
+      if (nl - from > MAX_LINE_BYTES) throw new TraceFormatError(fileName, lineNo + 1, `a line longer than ${MAX_LINE_BYTES} characters: not a trace`);
+      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      parser.pushLine(text.slice(from, end), ++lineNo);
+      from = nl + 1;
+    }
+    options.onProgress?.({ stage: 'load', done: Math.min(from, text.length), total: text.length, unit: 'chars', detail: { lines: lineNo } });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { path: fileName, sha256: hash.digest('hex'), ...parser.finish() };
 }
 
 /** Same result as loadTraceFile, for a trace held in a string (tests, files uploaded to the GUI). */

@@ -1,3 +1,4 @@
+import { assumptionNotes } from './assumptions.js';
 import { JobCollector } from './collector.js';
 import { MirageReader } from './formats/mirage.js';
 import type { FormatReader } from './formats/reader.js';
@@ -28,7 +29,12 @@ export class TraceParser {
     private readonly file: string,
     private readonly options: LoadOptions = {},
   ) {
-    this.out = new JobCollector(file, options.capDurations ?? true, options.maxRejectedKept ?? 10_000);
+    const defaultLimit = options.defaultLimitMinutes;
+    if (defaultLimit !== undefined && !(Number.isInteger(defaultLimit) && defaultLimit > 0)) {
+      throw new RangeError(`the default limit must be a whole number of minutes >= 1, not ${defaultLimit}`);
+    }
+    const partitions = options.partitions && options.partitions.length > 0 ? new Set(options.partitions) : null;
+    this.out = new JobCollector(file, options.capDurations ?? true, options.maxRejectedKept ?? 10_000, defaultLimit ?? null, partitions);
     this.format = options.format === undefined || options.format === 'auto' ? null : options.format;
     if (this.format !== null) this.reader = this.makeReader(this.format);
   }
@@ -57,6 +63,7 @@ export class TraceParser {
       const first = out.sortedRejected()[0];
       throw new TraceFormatError(this.file, first.line, `none of the ${out.rows} rows reads as ${this.format} (first: ${first.reason}); is --format right?`);
     }
+    this.checkPartitions();
     const mirage = this.reader instanceof MirageReader ? this.reader : null;
     const swf = this.reader instanceof SwfReader ? this.reader : null;
     let notStarted = 0;
@@ -68,9 +75,13 @@ export class TraceParser {
       if (job.limitMinutes === null) noLimit++;
     }
     const jobs = (n: number): string => (n === 1 ? '1 job' : `${n} jobs`);
+    const a = out.assumptions;
     if (notStarted > 0) out.notes.push(`${jobs(notStarted)} never started (pending or cancelled before start): kept, but not simulated`);
     if (noEnd > 0) out.notes.push(`${jobs(noEnd)} started but did not end (running when the trace was taken): kept, but not simulated`);
-    if (noLimit > 0) out.notes.push(`${jobs(noLimit)} without a time limit (UNLIMITED, Partition_Limit or unknown): durations not capped`);
+    out.notes.push(...assumptionNotes(a, out.defaultLimitMinutes));
+    if (noLimit > 0) {
+      out.notes.push(`${jobs(noLimit)} without a time limit (UNLIMITED, Partition_Limit or unknown): durations not capped, not simulated (--default-limit MINUTES gives them one)`);
+    }
     if (out.rejectedCount > out.rejected.length) out.notes.push(`${out.rejectedCount} rows were rejected; the first ${out.rejected.length} are listed`);
     return {
       format: this.format,
@@ -78,13 +89,31 @@ export class TraceParser {
       rejected: out.sortedRejected(),
       rejectedCount: out.rejectedCount,
       repairs: out.repairs,
+      assumptions: out.assumptions,
       skipped: out.skipped,
       arrayTasksExpanded: out.arrayTasksExpanded,
       notes: out.notes,
       rows: out.rows,
       declaredRows: mirage?.declaredRows ?? null,
       capacityNodes: swf?.capacityNodes ?? null,
+      capacityProcessors: swf?.capacityProcessors ?? null,
     };
+  }
+
+  /** A selected partition the trace never names is a mistake, not an empty selection. */
+  private checkPartitions(): void {
+    const names = this.options.partitions ?? [];
+    if (names.length === 0) return;
+    const seen = this.out.partitionsSeen;
+    const missing = names.filter((n) => !seen.has(n));
+    if (missing.length > 0) {
+      const have = [...seen].filter((n) => n !== '').sort();
+      throw new RangeError(
+        `${this.file}: no job of partition ${missing.map((m) => `'${m}'`).join(', ')}; ` + (have.length > 0 ? `the trace has: ${have.join(', ')}` : 'the trace names no partitions'),
+      );
+    }
+    const kept = this.out.jobs.length;
+    this.out.notes.push(`partition${names.length > 1 ? 's' : ''} ${names.join(', ')} selected: ${kept} jobs kept, ${this.out.skipped.otherPartitions} of other partitions left out`);
   }
 
   private makeReader(format: TraceFormat): FormatReader {

@@ -1,5 +1,6 @@
 import { formatClock } from './clock.js';
-import type { Job } from './job.js';
+import type { Job, SizeUnit } from './job.js';
+import { jobSize } from './job.js';
 
 /** A histogram bin: values in [min, max] (max null = no upper bound). */
 export interface HistogramBin {
@@ -31,6 +32,12 @@ export interface TraceStats {
   notStarted: number;
   /** Started, no end (running when the trace was taken). */
   noEnd: number;
+  /** Complete jobs whose start the trace does not give (SWF wait -1): out of waitSeconds; in the series from their submit. */
+  startUnknown: number;
+  /** What sizes, capacity and peaks count: nodes, or GPUs (jobs without a GPU count then count 0). */
+  unit: SizeUnit;
+  /** Jobs with no size in `unit` (no GPU count in the trace), counted as 0. */
+  unsized: number;
   span: {
     firstSubmit: string | null;
     lastSubmit: string | null;
@@ -40,7 +47,7 @@ export interface TraceStats {
   };
   nodes: { histogram: HistogramBin[]; mean: number; max: number };
   limitMinutes: { histogram: HistogramBin[]; unlimited: number };
-  /** start - submit of started jobs. */
+  /** start - submit of started jobs whose start is known. */
   waitSeconds: Percentiles;
   /** end - start of complete jobs (after the trace's repairs). */
   runSeconds: Percentiles;
@@ -69,8 +76,10 @@ export interface HourlySeries {
 }
 
 export interface TraceStatsOptions {
-  /** Nodes in the cluster, for utilisation; default: the peak the trace reaches. */
+  /** Nodes (or GPUs) in the cluster, for utilisation; default: the peak the trace reaches. */
   capacityNodes?: number | null;
+  /** Count nodes (default) or GPUs. */
+  unit?: SizeUnit;
 }
 
 const HOUR = 3600;
@@ -86,9 +95,18 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
  * end runs until the trace's end.
  */
 export function computeTraceStats(jobs: readonly Job[], options: TraceStatsOptions = {}): TraceStats {
+  const unit = options.unit ?? 'nodes';
+  const sizes = new Float64Array(jobs.length);
+  let unsized = 0;
+  jobs.forEach((job, i) => {
+    const size = jobSize(job, unit);
+    if (size === null) unsized++;
+    sizes[i] = size ?? 0;
+  });
   let complete = 0;
   let notStarted = 0;
   let noEnd = 0;
+  let startUnknown = 0;
   let nodeSeconds = 0;
   let firstSubmit = Infinity;
   let lastSubmit = -Infinity;
@@ -98,7 +116,8 @@ export function computeTraceStats(jobs: readonly Job[], options: TraceStatsOptio
   const runs = new Float64Array(jobs.length);
   let nWaits = 0;
   let nRuns = 0;
-  for (const job of jobs) {
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
     firstSubmit = Math.min(firstSubmit, job.submitSec);
     lastSubmit = Math.max(lastSubmit, job.submitSec);
     last = Math.max(last, job.submitSec, job.startSec ?? -Infinity, job.endSec ?? -Infinity);
@@ -108,14 +127,15 @@ export function computeTraceStats(jobs: readonly Job[], options: TraceStatsOptio
       notStarted++;
       continue;
     }
-    waits[nWaits++] = job.startSec - job.submitSec;
+    if (job.startUnknown) startUnknown++;
+    else waits[nWaits++] = job.startSec - job.submitSec;
     if (job.endSec === null) {
       noEnd++;
       continue;
     }
     complete++;
     runs[nRuns++] = job.endSec - job.startSec;
-    nodeSeconds += job.nodes * (job.endSec - job.startSec);
+    nodeSeconds += sizes[i] * (job.endSec - job.startSec);
   }
   const empty = jobs.length === 0;
   const startSec = empty ? 0 : Math.floor(first / HOUR) * HOUR;
@@ -123,7 +143,7 @@ export function computeTraceStats(jobs: readonly Job[], options: TraceStatsOptio
   if (hours > MAX_HOURS) {
     throw new RangeError(`the trace spans ${formatClock(first)} .. ${formatClock(last)}, over ${MAX_HOURS.toLocaleString('en-US')} hours: is a time wrong?`);
   }
-  const series = sweep(jobs, startSec, hours);
+  const series = sweep(jobs, sizes, startSec, hours);
   const capacitySource = options.capacityNodes ? 'option' : 'peak';
   const capacityNodes = options.capacityNodes || series.peakRunning || 1;
   const spanSec = empty ? 0 : last - firstSubmit;
@@ -132,13 +152,16 @@ export function computeTraceStats(jobs: readonly Job[], options: TraceStatsOptio
     complete,
     notStarted,
     noEnd,
+    startUnknown,
+    unit,
+    unsized,
     span: {
       firstSubmit: empty ? null : formatClock(firstSubmit),
       lastSubmit: empty ? null : formatClock(lastSubmit),
       last: empty ? null : formatClock(last),
       days: round3(spanSec / 86_400),
     },
-    nodes: nodeHistogram(jobs),
+    nodes: nodeHistogram(sizes),
     limitMinutes: limitHistogram(jobs),
     waitSeconds: percentiles(waits.subarray(0, nWaits)),
     runSeconds: percentiles(runs.subarray(0, nRuns)),
@@ -175,7 +198,7 @@ interface SweepResult {
 }
 
 /** One pass over the time-ordered events, accumulating hourly areas (level x seconds) and peaks. */
-function sweep(jobs: readonly Job[], startSec: number, hours: number): SweepResult {
+function sweep(jobs: readonly Job[], sizes: Float64Array, startSec: number, hours: number): SweepResult {
   const result: SweepResult = {
     submitted: new Int32Array(hours),
     runningArea: new Float64Array(hours),
@@ -198,17 +221,18 @@ function sweep(jobs: readonly Job[], startSec: number, hours: number): SweepResu
     // Apply every event of this second before reading levels, so a job submitted and started at once never counts as queued.
     for (; i < events.count && events.time[i] === now; i++) {
       const job = jobs[events.job[i]];
+      const size = sizes[events.job[i]];
       const kind = events.kind[i];
       if (kind === KIND_SUBMIT) {
         queued++;
         if (now < endSec) result.submitted[Math.floor((now - startSec) / HOUR)]++;
       } else if (kind === KIND_START) {
         queued--;
-        running += job.nodes;
+        running += size;
       } else if (job.startSec === null) {
         queued--;
       } else {
-        running -= job.nodes;
+        running -= size;
       }
     }
     if (now < endSec) {
@@ -310,22 +334,23 @@ export function percentiles(values: ArrayLike<number>): Percentiles {
   return out;
 }
 
-function nodeHistogram(jobs: readonly Job[]): TraceStats['nodes'] {
+function nodeHistogram(sizes: Float64Array): TraceStats['nodes'] {
   const counts = new Map<number, number>();
   let sum = 0;
   let max = 0;
-  for (const job of jobs) {
-    counts.set(job.nodes, (counts.get(job.nodes) ?? 0) + 1);
-    sum += job.nodes;
-    max = Math.max(max, job.nodes);
+  for (const size of sizes) {
+    counts.set(size, (counts.get(size) ?? 0) + 1);
+    sum += size;
+    max = Math.max(max, size);
   }
-  const mean = jobs.length === 0 ? 0 : round3(sum / jobs.length);
+  const mean = sizes.length === 0 ? 0 : round3(sum / sizes.length);
   // Few distinct sizes (GPU clusters): one bin each. Many (SWF processor counts): powers of two.
   if (counts.size <= 32) {
     const histogram = [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([n, count]) => ({ label: String(n), min: n, max: n, count }));
     return { histogram, mean, max };
   }
-  const histogram: HistogramBin[] = [];
+  // Size 0: jobs without a GPU when counting GPUs.
+  const histogram: HistogramBin[] = counts.has(0) ? [{ label: '0', min: 0, max: 0, count: 0 }] : [];
   for (let lo = 1; lo <= max; lo *= 2) {
     const hi = lo === 1 ? 1 : lo * 2 - 1;
     histogram.push({ label: lo === hi ? String(lo) : `${lo}-${hi}`, min: lo, max: hi, count: 0 });

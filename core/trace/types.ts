@@ -12,6 +12,31 @@ export interface LoadOptions {
   capDurations?: boolean;
   /** Most rejected rows kept with their text (all are counted in rejectedCount). Default 10,000. */
   maxRejectedKept?: number;
+  /**
+   * Limit, whole minutes, for every job the trace gives none (SWF requested
+   * time -1, sacct UNLIMITED or Partition_Limit); such jobs are otherwise not
+   * simulated, except SWF rows with a run time (see TraceAssumptions).
+   */
+  defaultLimitMinutes?: number;
+  /**
+   * Keep only the jobs of these partitions (a pending job listing several
+   * matches any of them); the others are counted in skipped.otherPartitions.
+   * A name the trace never uses is an error naming those it does.
+   */
+  partitions?: readonly string[];
+}
+
+/**
+ * What the loader assumed where the trace is silent, by kind: the rule of
+ * each, so a user can tell which results rest on it.
+ */
+export interface TraceAssumptions {
+  /** Run time known, start unknown (SWF wait -1): simulated from submit, run time, size and limit; left out of wait statistics. */
+  startUnknown: number;
+  /** SWF requested time unknown and no default limit given: the limit is the run time rounded up to a whole minute. */
+  limitFromRunTime: number;
+  /** No limit in the trace: the default limit given (LoadOptions.defaultLimitMinutes, `--default-limit`). */
+  limitFromDefault: number;
 }
 
 /** A row that did not become a job, and why. */
@@ -42,6 +67,8 @@ export interface TraceSkips {
   jobSteps: number;
   /** SWF partial-execution records (status 2, 3, 4). */
   partialRecords: number;
+  /** Jobs of partitions the selection (LoadOptions.partitions) leaves out. */
+  otherPartitions: number;
 }
 
 export interface LoadedTrace {
@@ -52,6 +79,7 @@ export interface LoadedTrace {
   rejected: RejectedRow[];
   rejectedCount: number;
   repairs: TraceRepairs;
+  assumptions: TraceAssumptions;
   skipped: TraceSkips;
   /** Extra jobs made by expanding pending sacct array records (`123_[5-9]` is 5 jobs). */
   arrayTasksExpanded: number;
@@ -65,6 +93,8 @@ export interface LoadedTrace {
   declaredRows: number | null;
   /** Cluster size the trace declares (SWF MaxNodes), if any. */
   capacityNodes: number | null;
+  /** The same in processors (SWF MaxProcs): the capacity in GPUs when the processors are GPUs. */
+  capacityProcessors: number | null;
 }
 
 /** The file is not a trace at all (or lacks the columns a trace needs): one clear error, nothing loaded. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
+import { atomicTempPath, atomicWriteError } from '../dataset/atomic.js';
 import { formatClock } from './clock.js';
 import type { Job } from './job.js';
 import { computeTraceStats } from './stats.js';
@@ -28,7 +28,7 @@ interface DumpColumn {
 
 const timeOrUnknown = (sec: number | null): string => (sec === null ? 'Unknown' : formatClock(sec));
 
-function dumpColumns(jobs: readonly Job[]): DumpColumn[] {
+function dumpColumns(jobs: readonly Job[], layout: 'tab' | 'spaces'): DumpColumn[] {
   const columns: DumpColumn[] = [
     { name: 'JobID', value: (j) => j.id, rightAlign: false },
     { name: 'JobName', value: (j) => j.name, rightAlign: true },
@@ -43,13 +43,17 @@ function dumpColumns(jobs: readonly Job[]): DumpColumn[] {
   // Columns the source had only when some job fills them, so LS6 round-trips to its own shape.
   if (jobs.some((j) => j.partition !== '')) columns.push({ name: 'Partition', value: (j) => j.partition, rightAlign: true });
   if (jobs.some((j) => j.state !== '')) columns.push({ name: 'State', value: (j) => j.state, rightAlign: true });
+  // GPU counts travel as sacct's TRES; the reference's space layout has no such column.
+  if (layout === 'tab' && jobs.some((j) => j.gpus !== undefined)) {
+    columns.push({ name: 'AllocTRES', value: (j) => (j.gpus === undefined ? '' : `gres/gpu=${j.gpus}`), rightAlign: true });
+  }
   return columns;
 }
 
 /** The dump's lines (no terminators): optional count line, header, ruler, one row per job. */
 export function* mirageDumpLines(jobs: readonly Job[], options: MirageDumpOptions = {}): Generator<string> {
-  const columns = dumpColumns(jobs);
   const spaces = options.layout === 'spaces';
+  const columns = dumpColumns(jobs, spaces ? 'spaces' : 'tab');
   const cell = spaces ? (text: string): string => (text === '' ? '-' : text.replace(/\s/g, '_')) : (text: string): string => text.replace(/[\t\r\n]/g, ' ');
   const widths = columns.map((c) => Math.max(c.name.length, 8));
   if (spaces) {
@@ -135,9 +139,11 @@ export function* swfLines(jobs: readonly Job[], options: SwfWriteOptions = {}): 
   for (const job of ordered) {
     n++;
     const started = job.startSec !== null;
-    const wait = started ? job.startSec! - job.submitSec : -1;
+    // An unknown start stays unknown (-1), as the archive log it came from had it.
+    const wait = started && !job.startUnknown ? job.startSec! - job.submitSec : -1;
     const run = started && job.endSec !== null ? job.endSec - job.startSec! : -1;
-    const procs = job.nodes * ppn;
+    // An SWF job keeps the processors its log gave; others count whole nodes.
+    const procs = job.processors ?? job.nodes * ppn;
     const id = idsAreNumbers ? job.id : n;
     const requestedTime = job.limitMinutes === null ? -1 : job.limitMinutes * 60;
     // job, submit, wait, run, allocated procs, cpu, memory, requested procs, requested time, memory,
@@ -172,7 +178,7 @@ function joinLines(lines: Iterable<string>): string {
 const BATCH_CHARS = 1 << 20;
 
 async function writeLinesAtomic(path: string, lines: Iterable<string>, total: number, work: WorkOptions): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = atomicTempPath(path);
   const stream = createWriteStream(temp);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
   failed.catch(() => undefined); // observed through the races below; never unhandled
@@ -199,6 +205,6 @@ async function writeLinesAtomic(path: string, lines: Iterable<string>, total: nu
   } catch (error) {
     stream.destroy();
     await rm(temp, { force: true });
-    throw error;
+    throw atomicWriteError(error, temp, path);
   }
 }

@@ -37,7 +37,7 @@ export const TrainConfigSchema = z.object({
   preset: z.enum(PRESETS).nullable(),
   seed: z.number().int(),
   /** Last fraction of the samples, by time, held out for validation (regressors). */
-  validationFraction: z.number().min(0).lt(1),
+  heldOutFraction: z.number().min(0).lt(1),
   normalization: z.enum(['raw', 'standard', 'log-standard']),
   /** Standardise the hours targets (the reference trains on raw hours). */
   standardizeTarget: z.boolean(),
@@ -55,7 +55,7 @@ export interface TrainOverrides {
   learningRate?: number;
   patience?: number | null;
   maxSeconds?: number | null;
-  validationFraction?: number;
+  heldOutFraction?: number;
   dModel?: number;
   layers?: number;
   heads?: number;
@@ -179,7 +179,7 @@ export function resolveTrainConfig(
     kind,
     preset,
     seed,
-    validationFraction: overrides.validationFraction ?? 0.2,
+    heldOutFraction: overrides.heldOutFraction ?? 0.2,
     normalization: paper ? 'raw' : 'log-standard',
     standardizeTarget: !paper,
     network,

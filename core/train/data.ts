@@ -5,6 +5,7 @@
  * queue history, so every split is made by sample, in time order: a sample's
  * probes never sit on both sides.
  */
+import { heldOutCount, splitHeldOut } from '../dataset/split.js';
 import type { FeatureMode } from '../model/manifest.js';
 
 export interface TrainingData {
@@ -24,6 +25,8 @@ export interface TrainingData {
   featureNames: string[];
   /** Content hash of the dataset (recorded in the model). */
   datasetHash: string;
+  /** Seconds of trace each sample replays: the gap before the held-out tail (core/dataset/split.ts); 0 or absent: none. */
+  replaySec?: number;
 }
 
 export function rowCount(data: TrainingData): number {
@@ -80,14 +83,11 @@ export interface RowSplit {
 }
 
 /**
- * The last `validationFraction` of the samples (by time) validate, the rest
+ * The last `heldOutFraction` of the samples (by time) validate, the rest
  * train. At least one sample trains; validation may be empty for fraction 0.
  */
-export function splitGroups(groups: number[][], validationFraction: number): RowSplit {
-  if (!(validationFraction >= 0 && validationFraction < 1)) throw new Error(`validation fraction ${validationFraction} must be in [0, 1)`);
-  let validationSamples = Math.round(groups.length * validationFraction);
-  if (validationFraction > 0 && groups.length > 1) validationSamples = Math.max(1, validationSamples);
-  validationSamples = Math.min(validationSamples, groups.length - 1);
+export function splitGroups(groups: number[][], heldOutFraction: number): RowSplit {
+  const validationSamples = heldOutCount(groups.length, heldOutFraction);
   const trainGroups = groups.slice(0, groups.length - validationSamples);
   const validationGroups = groups.slice(groups.length - validationSamples);
   return {
@@ -98,8 +98,20 @@ export function splitGroups(groups: number[][], validationFraction: number): Row
   };
 }
 
-export function splitBySampleTime(data: TrainingData, validationFraction: number, rows?: ArrayLike<number>): RowSplit {
-  return splitGroups(samplesInTimeOrder(data, rows), validationFraction);
+/**
+ * The held-out tail of the samples (core/dataset/split.ts, the one split every
+ * fit and calibration uses): `validation` rows are the held-out ones; samples
+ * in the gap before them train nowhere.
+ */
+export function splitBySampleTime(data: TrainingData, heldOutFraction: number, rows?: ArrayLike<number>): RowSplit {
+  const groups = samplesInTimeOrder(data, rows);
+  const split = splitHeldOut(groups.map((g) => data.sampleStartSec[g[0]]), heldOutFraction, data.replaySec ?? 0);
+  return {
+    train: Uint32Array.from(split.fit.flatMap((i) => groups[i])),
+    validation: Uint32Array.from(split.heldOut.flatMap((i) => groups[i])),
+    trainSamples: split.fit.length,
+    validationSamples: split.heldOut.length,
+  };
 }
 
 /** Rewards in hours, the unit the models are trained in. */

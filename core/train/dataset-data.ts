@@ -21,6 +21,11 @@ export async function datasetContentHash(dataset: Pick<Dataset, 'dir' | 'manifes
   return hash.digest('hex');
 }
 
+/** Seconds of trace one sample replays (warm-up + workload): the gap the held-out split leaves. */
+export function replaySecOf(schedule: { warmupDays: number; workloadDays: number }): number {
+  return Math.round((schedule.warmupDays + schedule.workloadDays) * 86400);
+}
+
 export function trainingDataFromDataset(dataset: Dataset, datasetHash: string): TrainingData {
   return {
     features: dataset.features,
@@ -33,6 +38,7 @@ export function trainingDataFromDataset(dataset: Dataset, datasetHash: string): 
     featureMode: dataset.manifest.config.featureMode,
     featureNames: [...dataset.manifest.featureNames],
     datasetHash,
+    replaySec: replaySecOf(dataset.manifest.config.schedule),
   };
 }
 

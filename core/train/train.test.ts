@@ -47,8 +47,8 @@ function tinyConfig(kind: 'transformer' | 'default' | 'moe', epochs: number, see
 }
 
 /** MAE (hours) of always predicting the training rows' mean, on the validation rows. */
-function meanPredictorMae(validationFraction: number): number {
-  const split = splitBySampleTime(data, validationFraction);
+function meanPredictorMae(heldOutFraction: number): number {
+  const split = splitBySampleTime(data, heldOutFraction);
   const hours = rewardsHours(data);
   const mean = split.train.reduce((s, r) => s + hours[r], 0) / split.train.length;
   return split.validation.reduce((s, r) => s + Math.abs(hours[r] - mean), 0) / split.validation.length;

@@ -138,7 +138,7 @@ function prepareInputs(data: TrainingData, hours: Float32Array, config: TrainCon
 }
 
 async function trainSingle(data: TrainingData, hours: Float32Array, config: TrainConfig, run: SupervisedRunOptions): Promise<Trained> {
-  const split = splitBySampleTime(data, config.validationFraction);
+  const split = splitBySampleTime(data, config.heldOutFraction);
   const prepared = prepareInputs(data, hours, config, split.train);
   const network = buildRegressor(config.network, config.seed);
   try {
@@ -273,7 +273,7 @@ function buildManifest(data: TrainingData, config: TrainConfig, backend: Backend
       seed: config.seed,
       normalization: config.normalization,
       standardizeTarget: config.standardizeTarget,
-      validationFraction: config.validationFraction,
+      heldOutFraction: config.heldOutFraction,
       epochs: t.epochs,
       batchSize: t.batchSize,
       learningRate: t.learningRate,

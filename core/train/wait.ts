@@ -1,32 +1,45 @@
-import { openDataset, sampleTimeQuantile, splitBySampleTime } from '../dataset/reader.js';
-import { fitWaitModel, saveWaitModel } from '../model/wait-model.js';
-import type { WaitModel } from '../model/wait-model.js';
+import { openDataset, splitDatasetHeldOut } from '../dataset/reader.js';
+import { WAIT_MODEL_KIND, fitWaitModel, saveWaitModel } from '../model/wait-model.js';
+import type { AnyWaitModel } from '../model/wait-model.js';
+import { WAIT_RISK_KIND, fitWaitRiskModel } from '../model/wait-risk.js';
+
+export type WaitModelKind = typeof WAIT_MODEL_KIND | typeof WAIT_RISK_KIND;
+export const WAIT_MODEL_KINDS: readonly WaitModelKind[] = [WAIT_RISK_KIND, WAIT_MODEL_KIND];
+
+export function isWaitModelKind(kind: string): kind is WaitModelKind {
+  return (WAIT_MODEL_KINDS as readonly string[]).includes(kind);
+}
 
 /**
- * Fits the `wait-linear` model on a dataset folder and saves it: the fit uses
- * the samples before the held-out tail (the same split by sample time that
- * neural training uses), so its metrics and any calibration on that tail are
- * out of sample. `mirage train --model wait-linear` and `mirage run` both come here.
+ * Fits a wait-based model (`wait-risk` or `wait-linear`) on a dataset folder
+ * and saves it: the fit uses the samples before the held-out tail (the one
+ * split, core/dataset/split.ts), so its metrics and any calibration on that
+ * tail are out of sample. `mirage train` and `mirage run` both come here.
  */
-export async function trainWaitModelOnDataset(dataDir: string, modelDir: string, options: { validationFraction: number }): Promise<WaitModel> {
+export async function trainWaitModelOnDataset(
+  dataDir: string,
+  modelDir: string,
+  options: { kind?: WaitModelKind; heldOutFraction: number },
+): Promise<AnyWaitModel> {
   const dataset = await openDataset(dataDir);
   if (dataset.count === 0) throw new Error(`${dataDir}: the dataset holds no examples`);
-  const split = splitBySampleTime(dataset, sampleTimeQuantile(dataset, options.validationFraction));
-  const model = fitWaitModel(
-    {
-      features: dataset.features,
-      count: dataset.count,
-      seqLen: dataset.windowLength,
-      featureNames: dataset.manifest.featureNames,
-      featureMode: dataset.manifest.config.featureMode,
-      submitSec: dataset.columns.submit_sec,
-      succStartSec: dataset.columns.succ_start_sec,
-      train: split.train,
-      validation: split.validation,
-    },
-    // The cluster the dataset was simulated on: free-node features are fractions of it.
-    { clusterNodes: dataset.manifest.config.sim.nodes },
-  );
+  const split = splitDatasetHeldOut(dataset, options.heldOutFraction);
+  const rows = {
+    features: dataset.features,
+    count: dataset.count,
+    seqLen: dataset.windowLength,
+    featureNames: dataset.manifest.featureNames,
+    featureMode: dataset.manifest.config.featureMode,
+    submitSec: dataset.columns.submit_sec,
+    succStartSec: dataset.columns.succ_start_sec,
+    train: split.train,
+  };
+  // The cluster the dataset was simulated on: free-node features are fractions of it.
+  const clusterNodes = dataset.manifest.config.sim.nodes;
+  const model =
+    (options.kind ?? WAIT_MODEL_KIND) === WAIT_RISK_KIND
+      ? fitWaitRiskModel({ ...rows, heldOut: split.heldOut }, { clusterNodes })
+      : fitWaitModel({ ...rows, validation: split.heldOut }, { clusterNodes });
   await saveWaitModel(modelDir, model);
   return model;
 }

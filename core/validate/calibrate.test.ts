@@ -5,8 +5,9 @@ import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import { loadTraceFile } from '../trace/index.js';
-import { calibrateSubmitRule, candidateRules, chooseRule, recordModelOutputs, replayRule } from './calibrate.js';
-import { simulateOnlineSamples } from './simulate.js';
+import { calibrateSubmitRule, candidateRiskRules, candidateRules, chooseRule, meanCostHours } from './calibrate.js';
+import { ruleThreshold } from './decide.js';
+import { simulateBaselineSample, simulateOnlineSamples, simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator } from './simulate.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
@@ -28,16 +29,15 @@ beforeAll(async () => {
 });
 
 describe('submit rule calibration', () => {
-  it('replaying recorded outputs gives exactly what asking the model gives, for every rule', async () => {
-    const outputs = await recordModelOutputs(workload, schedule, indices, byRunTime);
-    for (const rule of candidateRules([-0.5, 0.5], [1, 3], 500)) {
-      expect(await replayRule(workload, schedule, indices, outputs, rule)).toEqual(await simulateOnlineSamples(workload, schedule, indices, byRunTime, rule));
-    }
+  it('scoring many rules in one forked pass gives exactly what running each rule gives', async () => {
+    const rules = candidateRules([-0.5, 0.5, 99], [1, 3], 500);
+    const byRule = await simulateRuleSet(workload, schedule, indices, byRunTime, rules);
+    for (const [r, rule] of rules.entries()) expect(byRule[r]).toEqual(await simulateOnlineSamples(workload, schedule, indices, byRunTime, rule));
   });
 
   it('tries every candidate and keeps the smallest mean |reward|', async () => {
     const candidates = candidateRules([-0.5, 0.5, 2], [1, 2], 500);
-    expect(candidates.map((r) => [r.lowHours, r.confirmations])).toEqual([
+    expect(candidates.map((r) => [ruleThreshold(r), r.confirmations])).toEqual([
       [-0.5, 1],
       [0.5, 1],
       [2, 1],
@@ -46,7 +46,7 @@ describe('submit rule calibration', () => {
       [2, 2],
     ]);
     const stats = { calls: 0, windows: 0 };
-    const calibration = await calibrateSubmitRule(workload, schedule, indices, byRunTime, candidates, stats);
+    const calibration = await calibrateSubmitRule(workload, schedule, indices, byRunTime, candidates, 1, stats);
     expect(calibration.samples).toBe(4);
     expect(calibration.trials.map((t) => t.rule)).toEqual(candidates);
     // The model was asked once per decision point of the never-submitting paths, not once per candidate.
@@ -63,16 +63,41 @@ describe('submit rule calibration', () => {
     expect(never.trials[0].stats.meanOverlapHours).toBe(0);
   });
 
-  it('with a zero-interruption floor, picks the smallest mean |reward| among the rules reaching it', () => {
-    const trial = (lowHours: number, meanAbsRewardHours: number, zeroInterruptionShare: number) => ({
+  it('a model that never submits gets exactly the reactive baseline\'s rewards (submitted on pred\'s end minute)', async () => {
+    const never = await simulateOnlineSamples(workload, schedule, indices, byRunTime, { kind: 'risk', threshold: 2 });
+    const reactive = indices.map((i) => simulateBaselineSample(workload, schedule, i, { kind: 'reactive' }));
+    expect(never.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds])).toEqual(reactive.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds]));
+  });
+
+  it('picks the smallest mean cost, interruption + overlap / R, the first listed on a tie', () => {
+    const trial = (lowHours: number, meanInterruptionHours: number, meanOverlapHours: number) => ({
       rule: { kind: 'regressor' as const, lowHours, highHours: 500, confirmations: 1 },
-      stats: { n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours: 0, meanOverlapHours: 0, meanAbsRewardHours, zeroInterruptionShare, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0 },
+      stats: { n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours, meanOverlapHours, meanAbsRewardHours: meanInterruptionHours + meanOverlapHours, zeroInterruptionShare: 0, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0 },
     });
-    const trials = [trial(-0.5, 0.9, 0.9), trial(0, 0.6, 0.8), trial(0.5, 0.5, 0.7)];
-    expect(chooseRule(trials).rule.lowHours).toBe(0.5);
-    expect(chooseRule(trials, 0.8).rule.lowHours).toBe(0);
-    expect(chooseRule(trials, 0.85).rule.lowHours).toBe(-0.5);
-    // No rule reaches the floor: the smallest mean |reward| overall.
-    expect(chooseRule(trials, 0.95).rule.lowHours).toBe(0.5);
+    // Costs at R = 1: 1.0, 0.9, 0.9 (tie: the first); at R = 4: 0.85, 0.45, 0.225.
+    const trials = [trial(-0.5, 0.8, 0.2), trial(0, 0.3, 0.6), trial(0.5, 0.0, 0.9)];
+    expect(meanCostHours(trials[1].stats, 4)).toBeCloseTo(0.45, 12);
+    expect(ruleThreshold(chooseRule(trials).rule)).toBe(0);
+    expect(ruleThreshold(chooseRule(trials, 4).rule)).toBe(0.5);
+    // Overlap dear (R = 0.25: an hour of overlap costs four of interruption): 1.6, 2.7, 3.6.
+    expect(ruleThreshold(chooseRule(trials, 0.25).rule)).toBe(-0.5);
+  });
+
+  it('lists a risk model\'s candidates thresholds first, and scores them as running each does', async () => {
+    const candidates = candidateRiskRules([0.2, 0.5], [1, 3]);
+    expect(candidates).toEqual([
+      { kind: 'risk', threshold: 0.2, confirmations: 1 },
+      { kind: 'risk', threshold: 0.5, confirmations: 1 },
+      { kind: 'risk', threshold: 0.2, confirmations: 3 },
+      { kind: 'risk', threshold: 0.5, confirmations: 3 },
+    ]);
+    // A stand-in risk: 0 until 1 h before pred's end, then rising to 1 at the end.
+    const risk: BatchEvaluator = (w, count) => {
+      const out = new Float32Array(count);
+      for (let k = 0; k < count; k++) out[k] = Math.min(1, Math.max(0, w[k * 144 * 42 + PRED_RUN] / 3600 - 47));
+      return out;
+    };
+    const byRule = await simulateRuleSet(workload, schedule, indices, risk, candidates);
+    for (const [r, rule] of candidates.entries()) expect(byRule[r]).toEqual(await simulateOnlineSamples(workload, schedule, indices, risk, rule));
   });
 });

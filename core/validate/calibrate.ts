@@ -1,104 +1,85 @@
 import type { ChainSchedule } from '../sim/chain.js';
 import type { Workload } from '../sim/workload.js';
-import type { DecisionRule } from './decide.js';
-import type { SampleOutcome } from './policies.js';
+import type { ThresholdRule } from './decide.js';
 import { rewardStats } from './stats.js';
 import type { RewardStats } from './stats.js';
-import { simulateOnlineSamples } from './simulate.js';
+import { simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator, OnlineStats } from './simulate.js';
 
 /**
- * Chooses a regressor's submit rule on samples *outside* the validation set
- * (the held-out tail of the training period). A regressor submits at the
- * first decision whose prediction reaches the interval's low end; noisy
- * predictions cross it early now and then, so the reference's rule (-0.5 h,
- * at the first crossing) overlaps more than it needs to. Every candidate
- * (low end, confirmations) is tried online on the same samples; the smallest
- * mean |reward| wins.
+ * Chooses a model's submit rule on samples *outside* the validation set (the
+ * held-out tail of the training period). A rule submits at the first decision
+ * whose output reaches its threshold (a regressor's low end in hours, a risk
+ * model's probability), `confirmations` times in a row; noisy outputs cross a
+ * threshold early now and then, so the reference's rule (-0.5 h, at the first
+ * crossing) overlaps more than it needs to. Every candidate is tried online on
+ * the same samples; the smallest mean cost wins (interruption hours + overlap
+ * hours / R, where R hours of overlap are worth one hour of interruption; R =
+ * 1 is the mean |reward|).
  *
- * Cost: the model is asked once per decision point along each sample's
- * never-submitting path (the chain is the same under every rule until it
- * submits), then each candidate replays those outputs through the simulator
- * without asking the model again.
+ * Cost: about one online validation of the samples: the model is asked once
+ * per decision point along each sample's never-submitting path (the chain is
+ * the same under every rule until it submits), and the simulator forks where
+ * a rule submits (core/validate/simulate.ts simulateRuleSet).
  */
 
-export type RegressorRule = Extract<DecisionRule, { kind: 'regressor' }>;
-
-/** Model outputs along the never-submitting paths, by `${sampleIndex}:${decision}`. */
-export type RecordedOutputs = Record<string, number>;
+export type { ThresholdRule } from './decide.js';
 
 export interface RuleTrial {
-  rule: RegressorRule;
+  rule: ThresholdRule;
   stats: RewardStats;
+  /** On the low-load samples alone (reactive's interruption <= 2 h), where measured. */
+  lowLoad?: RewardStats;
 }
 
 export interface Calibration {
-  rule: RegressorRule;
+  rule: ThresholdRule;
   trials: RuleTrial[];
+  /** The held-out training samples the rules were tried on. */
   samples: number;
-  /** The baselines on the same samples (objective 'beat-baselines'), by name. */
+  /** Hours of overlap worth one hour of interruption: the cost minimised. */
+  overlapHoursPerInterruptionHour: number;
+  /** The reactive and average baselines on the same samples, by name (for the report and the trade-off chart). */
   baselines?: Record<string, RewardStats>;
-  /** The zero-interruption share a rule had to reach to be chosen (the best baseline's); absent: none asked. */
-  minZeroInterruptionShare?: number;
+  /** Reactive on the low-load samples: the cost a chosen rule may not exceed there (do no harm). */
+  reactiveLowLoad?: RewardStats;
+}
+
+/** Mean cost per sample, hours: interruption + overlap / R (R hours of overlap are worth one hour of interruption). */
+export function meanCostHours(stats: Pick<RewardStats, 'meanInterruptionHours' | 'meanOverlapHours'>, overlapHoursPerInterruptionHour: number): number {
+  return stats.meanInterruptionHours + stats.meanOverlapHours / overlapHoursPerInterruptionHour;
 }
 
 /**
- * How calibration picks a rule: 'mean-abs' the smallest mean |reward|;
- * 'beat-baselines' the smallest mean |reward| among the rules whose share of
- * samples without interruption is at least the best baseline's on the same
- * samples (the smallest mean |reward| overall when no rule reaches it).
+ * The trial of smallest mean cost; on a tie (within 1e-9 h), the one listed
+ * first, so candidate lists order ties from the most cautious rule. With a
+ * low-load cap (reactive's cost on the low-load samples), only rules at or
+ * under it there compete (do no harm where the queue is idle); when none is,
+ * those of the least low-load cost.
  */
-export type CalibrationObjective = 'mean-abs' | 'beat-baselines';
-
-const keyOf = (k: { sampleIndex: number; decision: number }): string => `${k.sampleIndex}:${k.decision}`;
-
-/** Asks the model at every decision point of the samples, never submitting (the chain submits when the predecessor ends). */
-export async function recordModelOutputs(
-  workload: Workload,
-  schedule: ChainSchedule,
-  indices: readonly number[],
-  evaluate: BatchEvaluator,
-  stats: OnlineStats = { calls: 0, windows: 0 },
-): Promise<RecordedOutputs> {
-  const outputs: RecordedOutputs = {};
-  const record: BatchEvaluator = async (windows, count, keys) => {
-    const out = await evaluate(windows, count, keys);
-    keys.forEach((k, j) => (outputs[keyOf(k)] = out[j]));
-    return out;
-  };
-  await simulateOnlineSamples(workload, schedule, indices, record, { kind: 'regressor', lowHours: Infinity, highHours: Infinity }, stats);
-  return outputs;
-}
-
-/** The samples' outcomes under `rule`, the model's outputs replayed from a recording. */
-export function replayRule(workload: Workload, schedule: ChainSchedule, indices: readonly number[], outputs: RecordedOutputs, rule: RegressorRule): Promise<SampleOutcome[]> {
-  const replay: BatchEvaluator = (_windows, count, keys) => {
-    const out = new Float32Array(count);
-    keys.forEach((k, j) => {
-      const v = outputs[keyOf(k)];
-      if (v === undefined) throw new Error(`calibration: no recorded output for sample ${k.sampleIndex}, decision ${k.decision}`);
-      out[j] = v;
-    });
-    return out;
-  };
-  return simulateOnlineSamples(workload, schedule, indices, replay, rule);
-}
-
-/**
- * Smallest mean |reward| among the trials reaching `minZeroInterruptionShare`
- * (all of them when none does, or none is given); on a tie, the candidate listed first.
- */
-export function chooseRule(trials: readonly RuleTrial[], minZeroInterruptionShare?: number): RuleTrial {
+export function chooseRule(trials: readonly RuleTrial[], overlapHoursPerInterruptionHour = 1, lowLoadCapHours?: number): RuleTrial {
   if (trials.length === 0) throw new Error('calibration: no candidate rules');
-  const floor = minZeroInterruptionShare ?? -Infinity;
-  // Shares are ratios of small counts: compare with a tolerance so equal counts compare equal.
-  const eligible = trials.filter((t) => t.stats.zeroInterruptionShare >= floor - 1e-9);
-  return (eligible.length > 0 ? eligible : trials).reduce((a, b) => (b.stats.meanAbsRewardHours < a.stats.meanAbsRewardHours ? b : a));
+  const cost = (s: RewardStats): number => meanCostHours(s, overlapHoursPerInterruptionHour);
+  let pool: readonly RuleTrial[] = trials;
+  if (lowLoadCapHours !== undefined && trials.every((t) => t.lowLoad)) {
+    const eligible = trials.filter((t) => cost(t.lowLoad!) <= lowLoadCapHours + 1e-9);
+    const least = Math.min(...trials.map((t) => cost(t.lowLoad!)));
+    pool = eligible.length > 0 ? eligible : trials.filter((t) => cost(t.lowLoad!) <= least + 1e-9);
+  }
+  return pool.reduce((a, b) => (cost(b.stats) < cost(a.stats) - 1e-9 ? b : a));
 }
 
-/** Every (low end, confirmations) pair of the two lists, low ends varying fastest. */
-export function candidateRules(lowHours: readonly number[], confirmations: readonly number[], highHours: number): RegressorRule[] {
-  return confirmations.flatMap((c) => lowHours.map((low) => ({ kind: 'regressor' as const, lowHours: low, highHours, confirmations: c })));
+/** A cap list's entries as rule fields: none (undefined) adds no maxLeadHours. */
+const capped = <R extends ThresholdRule>(rule: R, cap: number | undefined): R => (cap === undefined ? rule : { ...rule, maxLeadHours: cap });
+
+/** Every (cap, confirmations, low end), low ends varying fastest: a regressor's candidates. */
+export function candidateRules(lowHours: readonly number[], confirmations: readonly number[], highHours: number, maxLeadHours: readonly (number | undefined)[] = [undefined]): ThresholdRule[] {
+  return maxLeadHours.flatMap((cap) => confirmations.flatMap((c) => lowHours.map((low) => capped({ kind: 'regressor' as const, lowHours: low, highHours, confirmations: c }, cap))));
+}
+
+/** Every (cap, confirmations, threshold), thresholds varying fastest: a risk model's candidates. */
+export function candidateRiskRules(thresholds: readonly number[], confirmations: readonly number[], maxLeadHours: readonly (number | undefined)[] = [undefined]): ThresholdRule[] {
+  return maxLeadHours.flatMap((cap) => confirmations.flatMap((c) => thresholds.map((threshold) => capped({ kind: 'risk' as const, threshold, confirmations: c }, cap))));
 }
 
 /** The whole calibration in this thread (the pipeline spreads the same steps over workers). */
@@ -107,15 +88,12 @@ export async function calibrateSubmitRule(
   schedule: ChainSchedule,
   indices: readonly number[],
   evaluate: BatchEvaluator,
-  candidates: readonly RegressorRule[],
+  candidates: readonly ThresholdRule[],
+  overlapHoursPerInterruptionHour = 1,
   stats?: OnlineStats,
 ): Promise<Calibration> {
   if (indices.length === 0) throw new Error('calibration: no samples');
-  const outputs = await recordModelOutputs(workload, schedule, indices, evaluate, stats);
-  const trials: RuleTrial[] = [];
-  for (const rule of candidates) {
-    const outcomes = await replayRule(workload, schedule, indices, outputs, rule);
-    trials.push({ rule, stats: rewardStats(outcomes.map((o) => o.rewardSeconds / 3600)) });
-  }
-  return { rule: chooseRule(trials).rule, trials, samples: indices.length };
+  const outcomes = await simulateRuleSet(workload, schedule, indices, evaluate, candidates, stats);
+  const trials = candidates.map((rule, r) => ({ rule, stats: rewardStats(outcomes[r].map((o) => o.rewardSeconds / 3600)) }));
+  return { rule: chooseRule(trials, overlapHoursPerInterruptionHour).rule, trials, samples: indices.length, overlapHoursPerInterruptionHour };
 }

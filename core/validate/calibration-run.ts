@@ -5,13 +5,13 @@ import { ChainScheduleSchema, scheduledSamples } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { SimConfigInput } from '../sim/config.js';
-import { chooseRule } from './calibrate.js';
-import type { Calibration, CalibrationObjective, RecordedOutputs, RegressorRule, RuleTrial } from './calibrate.js';
+import { chooseRule, meanCostHours } from './calibrate.js';
+import type { Calibration, ThresholdRule, RuleTrial } from './calibrate.js';
 import type { BaselinePolicy, SampleOutcome } from './policies.js';
 import type { RewardStats } from './stats.js';
 import { modelBatchSize } from './run.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
-import { rewardStats } from './stats.js';
+import { loadLevelOf, rewardStats } from './stats.js';
 import { sha256OfFile } from '../trace/hash.js';
 import { chunks, runValidationTasks, threadsFor } from './tasks.js';
 
@@ -25,20 +25,41 @@ export interface CalibrationRequest {
   indices?: readonly number[];
   modelDir: string;
   backend?: BackendChoice;
-  candidates: readonly RegressorRule[];
-  /** Default 'mean-abs'. */
-  objective?: CalibrationObjective;
+  candidates: readonly ThresholdRule[];
+  /** Hours of overlap worth one hour of interruption (default 1: mean |reward|). */
+  overlapHoursPerInterruptionHour?: number;
+  /** Also score the reactive and average baselines on the samples (default true). */
+  baselines?: boolean;
 }
 
-/** The baselines a rule must match on zero-interruption share under 'beat-baselines'. */
-const FLOOR_BASELINES: BaselinePolicy[] = [{ kind: 'reactive' }, { kind: 'average' }];
+/** The baselines tried on the same samples, for the report and the trade-off chart. */
+const TUNING_BASELINES: BaselinePolicy[] = [{ kind: 'reactive' }, { kind: 'average' }];
 
 /**
- * calibrateSubmitRule (calibrate.ts) on worker threads: the model is asked
- * along every tuning sample's never-submitting path in batches, then the
- * candidates are replayed, a slice of samples per task.
+ * calibrateSubmitRule (calibrate.ts) on worker threads: a slice of tuning
+ * samples per task, every candidate scored in one pass over it.
  */
 export async function runCalibration(request: CalibrationRequest, options: WorkOptions & { workers?: number } = {}): Promise<Calibration> {
+  const { trials, baselines, samples, reactiveLowLoad } = await scoreRules(request, options, 'calibrate');
+  const costRatio = request.overlapHoursPerInterruptionHour ?? 1;
+  const lowLoadCap = reactiveLowLoad ? meanCostHours(reactiveLowLoad, costRatio) : undefined;
+  return { rule: chooseRule(trials, costRatio, lowLoadCap).rule, trials, samples, overlapHoursPerInterruptionHour: costRatio, baselines, reactiveLowLoad };
+}
+
+export interface RuleScores {
+  trials: RuleTrial[];
+  baselines: Record<string, RewardStats>;
+  samples: number;
+  /** Reactive on the low-load samples (absent without baselines or low-load samples). */
+  reactiveLowLoad?: RewardStats;
+}
+
+/**
+ * Every candidate rule and the reactive and average baselines on the same
+ * samples: calibration's measurements, and the trade-off curves a report
+ * draws for the validation samples (where nothing is chosen).
+ */
+export async function scoreRules(request: CalibrationRequest, options: WorkOptions & { workers?: number } = {}, stage = 'score rules'): Promise<RuleScores> {
   if (request.candidates.length === 0) throw new Error('calibration: no candidate rules');
   const schedule = ChainScheduleSchema.parse(request.schedule);
   const indices = [...(request.indices ?? scheduledSamples(schedule))];
@@ -50,38 +71,22 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
     sha256: await sha256OfFile(tracePath),
     sim: parseSimConfig(request.sim ?? {}),
     schedule,
-    policies: [{ kind: 'model', modelDir: resolve(request.modelDir), rule: request.candidates[0], backend: request.backend }, ...FLOOR_BASELINES],
+    policies: [{ kind: 'model', modelDir: resolve(request.modelDir), rule: request.candidates[0], backend: request.backend }, ...TUNING_BASELINES],
   };
-  const withBaselines = request.objective === 'beat-baselines';
   const threads = threadsFor(options.workers);
-  const total = (withBaselines ? 2 + FLOOR_BASELINES.length : 2) * indices.length;
+  const baselinePolicies = request.baselines === false ? [] : TUNING_BASELINES;
+  const total = (1 + baselinePolicies.length) * indices.length;
   let done = 0;
-  const report = (): void => options.onProgress?.({ stage: 'calibrate', done, total, unit: 'samples' });
+  const report = (): void => options.onProgress?.({ stage, done, total, unit: 'samples' });
   report();
 
-  const outputs: RecordedOutputs = {};
-  const record: ValidationTask[] = chunks(indices, modelBatchSize(indices.length, threads)).map((slice) => ({ policy: 0, indices: slice, record: true }));
-  await runValidationTasks(init, record, {
+  const byRule: Map<number, SampleOutcome>[] = request.candidates.map(() => new Map());
+  const tasks: ValidationTask[] = chunks(indices, modelBatchSize(indices.length, threads)).map((slice) => ({ policy: 0, indices: slice, rules: [...request.candidates] }));
+  await runValidationTasks(init, tasks, {
     workers: options.workers,
     signal: options.signal,
     onResult: (result: ValidationTaskResult, task) => {
-      Object.assign(outputs, result.recorded);
-      done += task.indices.length;
-      report();
-    },
-  });
-
-  const byRule: Map<number, SampleOutcome>[] = request.candidates.map(() => new Map());
-  const replay: ValidationTask[] = chunks(indices, Math.max(1, Math.ceil(indices.length / (2 * threads)))).map((slice) => {
-    const own = new Set(slice.map(String));
-    const subset = Object.fromEntries(Object.entries(outputs).filter(([key]) => own.has(key.slice(0, key.indexOf(':')))));
-    return { policy: 0, indices: slice, replay: { outputs: subset, rules: [...request.candidates] } };
-  });
-  await runValidationTasks(init, replay, {
-    workers: options.workers,
-    signal: options.signal,
-    onResult: (result, task) => {
-      result.replayed!.forEach((outcomes, r) => outcomes.forEach((o) => byRule[r].set(o.index, o)));
+      result.byRule!.forEach((outcomes, r) => outcomes.forEach((o) => byRule[r].set(o.index, o)));
       done += task.indices.length;
       report();
     },
@@ -91,10 +96,9 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
     rule,
     stats: rewardStats(indices.map((i) => byRule[r].get(i)!.rewardSeconds / 3600)),
   }));
-  if (!withBaselines) return { rule: chooseRule(trials).rule, trials, samples: indices.length };
 
-  const byBaseline: Map<number, SampleOutcome>[] = FLOOR_BASELINES.map(() => new Map());
-  const baselineTasks: ValidationTask[] = FLOOR_BASELINES.flatMap((_, b) =>
+  const byBaseline: Map<number, SampleOutcome>[] = TUNING_BASELINES.map(() => new Map());
+  const baselineTasks: ValidationTask[] = baselinePolicies.flatMap((_, b) =>
     chunks(indices, Math.max(1, Math.ceil(indices.length / threads))).map((slice) => ({ policy: 1 + b, indices: slice })),
   );
   await runValidationTasks(init, baselineTasks, {
@@ -107,7 +111,12 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
     },
   });
   const baselines: Record<string, RewardStats> = {};
-  FLOOR_BASELINES.forEach((policy, b) => (baselines[policy.kind] = rewardStats(indices.map((i) => byBaseline[b].get(i)!.rewardSeconds / 3600))));
-  const minZeroInterruptionShare = Math.max(...Object.values(baselines).map((s) => s.zeroInterruptionShare));
-  return { rule: chooseRule(trials, minZeroInterruptionShare).rule, trials, samples: indices.length, baselines, minZeroInterruptionShare };
+  baselinePolicies.forEach((policy, b) => (baselines[policy.kind] = rewardStats(indices.map((i) => byBaseline[b].get(i)!.rewardSeconds / 3600))));
+  // The low-load samples (reactive's interruption <= 2 h): where a rule must not do worse than waiting like reactive.
+  const reactive = baselinePolicies.findIndex((p) => p.kind === 'reactive');
+  if (reactive < 0) return { trials, baselines, samples: indices.length };
+  const low = indices.filter((i) => loadLevelOf(byBaseline[reactive].get(i)!.rewardSeconds / 3600) === 'low');
+  if (low.length === 0) return { trials, baselines, samples: indices.length };
+  trials.forEach((t, r) => (t.lowLoad = rewardStats(low.map((i) => byRule[r].get(i)!.rewardSeconds / 3600))));
+  return { trials, baselines, samples: indices.length, reactiveLowLoad: rewardStats(low.map((i) => byBaseline[reactive].get(i)!.rewardSeconds / 3600)) };
 }

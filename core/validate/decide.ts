@@ -1,4 +1,6 @@
+import { FEATURE_NAMES } from '../dataset/features.js';
 import { createRng } from '../model/rng.js';
+import { z } from 'zod';
 
 /**
  * How a model's outputs become submit decisions at the online decision points.
@@ -22,13 +24,26 @@ export type DecisionRule =
        * most of those crossings.
        */
       confirmations?: number;
+      /** Never submit more than this many hours before pred's end (absent: no cap). */
+      maxLeadHours?: number;
     }
+  /**
+   * A risk model's output is P(the successor, submitted now, would still
+   * start after the predecessor ends); submit once it reached `threshold`
+   * on `confirmations` consecutive decisions (default 1).
+   */
+  | { kind: 'risk'; threshold: number; confirmations?: number; maxLeadHours?: number }
   | { kind: 'policy'; mode: 'greedy' | 'sample'; seed: number };
+
+/** The rules that compare one output to a threshold, with confirmations: what calibration tunes. */
+export type ThresholdRule = Extract<DecisionRule, { kind: 'regressor' | 'risk' }>;
 
 export interface DecisionKey {
   sampleIndex: number;
   /** 0 for the sample's first decision point, then 1, 2, ... */
   decision: number;
+  /** Hours until pred's end (hoursLeftInWindow): what a rule's maxLeadHours reads; absent: unknown, the cap holds back. */
+  hoursLeft?: number;
 }
 
 export interface Decision {
@@ -38,15 +53,31 @@ export interface Decision {
   expectedIsInt: boolean;
 }
 
+const PRED_LIMIT_MIN = FEATURE_NAMES.indexOf('pred_limit_min');
+const PRED_RUN_S = FEATURE_NAMES.indexOf('pred_run_s');
+
+/**
+ * Hours until pred's end as a decision window says it (newest snapshot's pred
+ * tuple: limit minus run so far; its whole limit while it is pending), the
+ * same in validation and on a live cluster.
+ */
+export function hoursLeftInWindow(window: ArrayLike<number>): number {
+  const newest = window.length - FEATURE_NAMES.length;
+  return Math.max(0, window[newest + PRED_LIMIT_MIN] * 60 - window[newest + PRED_RUN_S]) / 3600;
+}
+
 /**
  * The decision at one decision point. `streak` counts the consecutive
  * in-interval predictions before this one (a regressor rule with
  * confirmations); the returned streak includes this one.
  */
 export function decideFromOutput(rule: DecisionRule, output: number, key: DecisionKey, streak = 0): Decision & { streak: number } {
-  if (rule.kind === 'regressor') {
+  if (rule.kind === 'regressor' || rule.kind === 'risk') {
     // NaN never lies inside the interval: a broken prediction waits, it does not submit.
-    const inside = rule.lowHours <= output && output <= rule.highHours;
+    const reached = rule.kind === 'risk' ? output >= rule.threshold : rule.lowHours <= output && output <= rule.highHours;
+    // A capped rule holds back while pred's end is further away than its cap (or unknown: pred still pending).
+    const hoursLeft = key.hoursLeft ?? Infinity;
+    const inside = reached && (rule.maxLeadHours === undefined || hoursLeft <= rule.maxLeadHours);
     const now = inside ? streak + 1 : 0;
     return { submit: now >= (rule.confirmations ?? 1), expected: output, expectedIsInt: false, streak: now };
   }
@@ -60,5 +91,42 @@ export function decideFromOutput(rule: DecisionRule, output: number, key: Decisi
  * returns 0.0 from a regressor and 1.0 from a policy there, and logs it.
  */
 export function predecessorEndedDecision(rule: DecisionRule): Decision {
+  // A risk rule logs the risk, which is 1 once the predecessor has ended.
   return { submit: true, expected: rule.kind === 'regressor' ? 0 : 1, expectedIsInt: false };
+}
+
+/**
+ * DecisionRule as stored in files (a policy bundle's mirage-policy.json):
+ * strict, so a misspelt field or an unknown kind is refused by name. Kept
+ * beside the type so a new rule kind extends both in one place.
+ */
+export const DecisionRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('regressor'),
+    lowHours: z.number(),
+    highHours: z.number(),
+    confirmations: z.number().int().min(1).optional(),
+    maxLeadHours: z.number().positive().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('risk'),
+    threshold: z.number().min(0).max(1),
+    confirmations: z.number().int().min(1).optional(),
+    maxLeadHours: z.number().positive().optional(),
+  }),
+  z.strictObject({ kind: z.literal('policy'), mode: z.enum(['greedy', 'sample']), seed: z.number().int() }),
+]).refine((r) => r.kind !== 'regressor' || r.lowHours <= r.highHours, { message: 'lowHours must not exceed highHours' });
+
+/** The rule in words, for reports, `mirage policy info` and the provisioner's log. */
+export function describeRule(rule: DecisionRule): string {
+  if (rule.kind === 'policy') return `on the policy's ${rule.mode === 'greedy' ? 'most likely action' : `sampled action (seed ${rule.seed})`}`;
+  const c = rule.confirmations ?? 1;
+  const times = (c === 1 ? '' : ` on ${c} consecutive decisions (10 minutes apart)`) + (rule.maxLeadHours === undefined ? '' : `, never more than ${rule.maxLeadHours} h before pred's end`);
+  if (rule.kind === 'risk') return `once the chance that submitting now still interrupts reaches ${rule.threshold}${times}`;
+  return `once the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h${times}`;
+}
+
+/** The value a threshold rule is tuned by: a regressor's low end (hours), a risk rule's threshold. */
+export function ruleThreshold(rule: Extract<DecisionRule, { kind: 'regressor' | 'risk' }>): number {
+  return rule.kind === 'risk' ? rule.threshold : rule.lowHours;
 }

@@ -9,10 +9,9 @@ import type { SimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import { loadTraceFile } from '../trace/index.js';
 import type { Job } from '../trace/index.js';
-import { recordModelOutputs, replayRule } from './calibrate.js';
-import type { RecordedOutputs, RegressorRule } from './calibrate.js';
+import type { ThresholdRule } from './calibrate.js';
 import type { ModelPolicy, SampleOutcome, ValidationPolicy } from './policies.js';
-import { simulateBaselineSample, simulateOnlineSamples } from './simulate.js';
+import { simulateBaselineSample, simulateOnlineSamples, simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator } from './simulate.js';
 
 /** What every worker needs, copied to each thread: plain data. */
@@ -30,10 +29,8 @@ export interface ValidationTask {
   /** Index into init.policies. */
   policy: number;
   indices: number[];
-  /** Model policies: ask at every decision point, never submit, and send the outputs back (calibration). */
-  record?: boolean;
-  /** Model policies: replay these recorded outputs under each rule instead of asking the model (calibration). */
-  replay?: { outputs: RecordedOutputs; rules: RegressorRule[] };
+  /** Model policies: score each of these rules on the samples in one pass (calibration, trade-off curves). */
+  rules?: ThresholdRule[];
 }
 
 export interface ValidationTaskResult {
@@ -41,9 +38,8 @@ export interface ValidationTaskResult {
   modelCalls: number;
   modelWindows: number;
   modelSeconds: number;
-  recorded?: RecordedOutputs;
-  /** Per replayed rule, in order. */
-  replayed?: SampleOutcome[][];
+  /** Per rule of task.rules, in order. */
+  byRule?: SampleOutcome[][];
 }
 
 /**
@@ -90,12 +86,6 @@ export function createValidationRunner(init: ValidationInit): (task: ValidationT
       const outcomes = task.indices.map((i) => simulateBaselineSample(workload, init.schedule, i, policy));
       return { outcomes, modelCalls: 0, modelWindows: 0, modelSeconds: 0 };
     }
-    if (task.replay) {
-      const workload = await workloadFor(init.sim.waitWindow);
-      const replayed: SampleOutcome[][] = [];
-      for (const rule of task.replay.rules) replayed.push(await replayRule(workload, init.schedule, task.indices, task.replay.outputs, rule));
-      return { outcomes: [], replayed, modelCalls: 0, modelWindows: 0, modelSeconds: 0 };
-    }
     const [workload, model] = await Promise.all([workloadFor(init.sim.waitWindow), modelFor(policy)]);
     const evaluate = modelEvaluator(model, policy);
     let modelSeconds = 0;
@@ -106,19 +96,28 @@ export function createValidationRunner(init: ValidationInit): (task: ValidationT
       return out;
     };
     const stats = { calls: 0, windows: 0 };
-    if (task.record) {
-      const recorded = await recordModelOutputs(workload, init.schedule, task.indices, timed, stats);
-      return { outcomes: [], recorded, modelCalls: stats.calls, modelWindows: stats.windows, modelSeconds };
+    if (task.rules) {
+      const byRule = await simulateRuleSet(workload, init.schedule, task.indices, timed, task.rules, stats);
+      return { outcomes: [], byRule, modelCalls: stats.calls, modelWindows: stats.windows, modelSeconds };
     }
     const outcomes = await simulateOnlineSamples(workload, init.schedule, task.indices, timed, policy.rule, stats);
     return { outcomes, modelCalls: stats.calls, modelWindows: stats.windows, modelSeconds };
   };
 }
 
-/** What validation asks of a model: a TensorFlow.js predictor or a wait model (core/model/wait-model.ts). */
-export type ValidationModel = Pick<Predictor, 'seqLen' | 'featureNames' | 'predictHours' | 'actionProbabilities'> & { kind: Predictor['kind'] | WaitPredictor['kind'] };
+/**
+ * What validation asks of a model: a TensorFlow.js predictor or a wait-based
+ * model (core/model/wait-model.ts). Each gives the outputs it has: reward
+ * hours (regressors), P(submitting now still interrupts) (wait-risk), action
+ * probabilities (policies).
+ */
+export type ValidationModel = Pick<Predictor, 'seqLen' | 'featureNames' | 'actionProbabilities'> & {
+  kind: Predictor['kind'] | WaitPredictor['kind'];
+  predictHours?: Predictor['predictHours'];
+  predictRisk?: WaitPredictor['predictRisk'];
+};
 
-/** One output per window: reward hours for a regressor rule, P(submit) for a policy rule. */
+/** One output per window: reward hours for a regressor rule, the risk for a risk rule, P(submit) for a policy rule. */
 export function modelEvaluator(model: ValidationModel, policy: ModelPolicy): (windows: Float32Array, count: number) => Float32Array {
   const windowSize = model.seqLen * model.featureNames.length;
   const check = (windows: Float32Array, count: number): void => {
@@ -126,10 +125,13 @@ export function modelEvaluator(model: ValidationModel, policy: ModelPolicy): (wi
       throw new Error(`${policy.modelDir} reads windows of ${model.seqLen} x ${model.featureNames.length}; the simulator gives ${windows.length / count} values per window`);
     }
   };
-  if (policy.rule.kind === 'regressor') {
+  if (policy.rule.kind === 'regressor' || policy.rule.kind === 'risk') {
+    const wanted = policy.rule.kind === 'risk' ? model.predictRisk?.bind(model) : model.predictHours?.bind(model);
+    const says = policy.rule.kind === 'risk' ? 'the risk of interruption (a risk rule needs a wait-risk model)' : 'reward hours (a regressor rule needs a regressor)';
+    if (!wanted) throw new Error(`${policy.modelDir} is a ${model.kind} model: it does not predict ${says}`);
     return (windows, count) => {
       check(windows, count);
-      return model.predictHours(windows, count);
+      return wanted(windows, count);
     };
   }
   const probabilities = model.actionProbabilities?.bind(model);

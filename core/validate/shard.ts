@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { DecisionRuleSchema } from './decide.js';
 import { writeFileAtomic } from '../dataset/atomic.js';
 import { ShardSchema, stableJson } from '../dataset/manifest.js';
 import type { Shard } from '../dataset/manifest.js';
@@ -36,11 +37,6 @@ export const VALIDATION_SHARD_FORMAT = 'mirage-validation-shard';
 export const VALIDATION_SHARD_SCHEMA_VERSION = 1;
 
 const int = z.number().int();
-
-const DecisionRuleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('regressor'), lowHours: z.number(), highHours: z.number(), confirmations: int.min(1).optional() }),
-  z.strictObject({ kind: z.literal('policy'), mode: z.enum(['greedy', 'sample']), seed: int }),
-]);
 
 const ValidationPolicySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reactive') }),

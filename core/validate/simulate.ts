@@ -1,7 +1,7 @@
 import { ChainRun, simulateSample } from '../sim/chain.js';
-import type { ChainPolicy, ChainSchedule, SampleResult } from '../sim/chain.js';
+import type { ChainPolicy, ChainSchedule, SampleResult, SimulateOptions } from '../sim/chain.js';
 import type { Workload } from '../sim/workload.js';
-import { decideFromOutput, predecessorEndedDecision } from './decide.js';
+import { decideFromOutput, hoursLeftInWindow, predecessorEndedDecision } from './decide.js';
 import type { Decision, DecisionKey, DecisionRule } from './decide.js';
 import type { BaselinePolicy, SampleOutcome } from './policies.js';
 
@@ -40,6 +40,9 @@ export function simulateBaselineSample(workload: Workload, schedule: ChainSchedu
   return outcomeOf(result, { submit: true, expected: aheadHours, expectedIsInt: false }, 0);
 }
 
+/** How validation runs a model's chain: decision-time features, and pred's end submitted on the minute (see SimulateOptions). */
+const ONLINE: SimulateOptions = { featureMode: 'decision', submitAtPredEnd: true };
+
 /**
  * [count * window] model inputs -> one output per window: reward hours
  * (regressor) or P(submit) (policy). `keys` says which sample and decision
@@ -73,17 +76,17 @@ export async function simulateOnlineSamples(
     streak: number;
     submitted: Decision | null;
   }
-  const live: Live[] = indices.map((index) => ({ run: new ChainRun(workload, schedule, index, { featureMode: 'decision' }), decisions: 0, streak: 0, submitted: null }));
+  const live: Live[] = indices.map((index) => ({ run: new ChainRun(workload, schedule, index, ONLINE), decisions: 0, streak: 0, submitted: null }));
   const outcomes = new Map<number, SampleOutcome>();
   let active = live;
   while (active.length > 0) {
-    const asking: { chain: Live; features: Float32Array }[] = [];
+    const asking: { chain: Live; features: Float32Array; hoursLeft: number }[] = [];
     for (const chain of active) {
       const point = chain.run.advanceToNextDecision();
       if (point.kind === 'done') {
         outcomes.set(chain.run.index, outcomeOf(point.result, chain.submitted ?? predecessorEndedDecision(rule), chain.decisions));
       } else {
-        asking.push({ chain, features: point.context.features });
+        asking.push({ chain, features: point.context.features, hoursLeft: hoursLeftInWindow(point.context.features) });
       }
     }
     if (asking.length === 0) break;
@@ -98,8 +101,8 @@ export async function simulateOnlineSamples(
     stats.calls++;
     stats.windows += asking.length;
     const next: Live[] = [];
-    asking.forEach(({ chain }, k) => {
-      const { streak, ...decision } = decideFromOutput(rule, outputs[k], { sampleIndex: chain.run.index, decision: chain.decisions }, chain.streak);
+    asking.forEach(({ chain, hoursLeft }, k) => {
+      const { streak, ...decision } = decideFromOutput(rule, outputs[k], { sampleIndex: chain.run.index, decision: chain.decisions, hoursLeft }, chain.streak);
       chain.decisions++;
       chain.streak = streak;
       if (decision.submit) {
@@ -113,4 +116,75 @@ export async function simulateOnlineSamples(
     active = next;
   }
   return indices.map((i) => outcomes.get(i)!);
+}
+
+/**
+ * Every rule of a list on the same samples in one pass: each chain runs
+ * without submitting, the model is asked once per decision point, each rule
+ * keeps its own confirmation streak, and where a rule first says "submit" the
+ * simulator forks there and scores that submission. Rules that never submit
+ * get the chain's own submission at pred's end. Outcomes equal running
+ * simulateOnlineSamples once per rule (tested), at the cost of about one run.
+ */
+export async function simulateRuleSet(
+  workload: Workload,
+  schedule: ChainSchedule,
+  indices: readonly number[],
+  evaluate: BatchEvaluator,
+  rules: readonly DecisionRule[],
+  stats: OnlineStats = { calls: 0, windows: 0 },
+): Promise<SampleOutcome[][]> {
+  interface Live {
+    run: ChainRun;
+    decisions: number;
+    streaks: number[];
+    outcomes: (SampleOutcome | null)[];
+  }
+  const live: Live[] = indices.map((index) => ({
+    run: new ChainRun(workload, schedule, index, ONLINE),
+    decisions: 0,
+    streaks: rules.map(() => 0),
+    outcomes: rules.map(() => null),
+  }));
+  let active = live;
+  while (active.length > 0) {
+    const asking: { chain: Live; features: Float32Array; hoursLeft: number }[] = [];
+    for (const chain of active) {
+      const point = chain.run.advanceToNextDecision();
+      if (point.kind === 'done') {
+        rules.forEach((rule, r) => (chain.outcomes[r] ??= outcomeOf(point.result, predecessorEndedDecision(rule), chain.decisions)));
+      } else {
+        asking.push({ chain, features: point.context.features, hoursLeft: hoursLeftInWindow(point.context.features) });
+      }
+    }
+    if (asking.length === 0) break;
+    const windowSize = asking[0].features.length;
+    const windows = new Float32Array(asking.length * windowSize);
+    asking.forEach((a, k) => windows.set(a.features, k * windowSize));
+    const outputs = await evaluate(
+      windows,
+      asking.length,
+      asking.map(({ chain }) => ({ sampleIndex: chain.run.index, decision: chain.decisions })),
+    );
+    stats.calls++;
+    stats.windows += asking.length;
+    const next: Live[] = [];
+    asking.forEach(({ chain, hoursLeft }, k) => {
+      const key = { sampleIndex: chain.run.index, decision: chain.decisions, hoursLeft };
+      chain.decisions++;
+      let fork: SampleResult | null = null;
+      rules.forEach((rule, r) => {
+        if (chain.outcomes[r]) return;
+        const { streak, ...decision } = decideFromOutput(rule, outputs[k], key, chain.streaks[r]);
+        chain.streaks[r] = streak;
+        if (!decision.submit) return;
+        // Rules submitting at the same point share one fork: the simulation does not depend on the rule.
+        fork ??= chain.run.forkSubmit();
+        chain.outcomes[r] = outcomeOf(fork, decision, chain.decisions);
+      });
+      if (chain.outcomes.some((o) => o === null)) next.push(chain);
+    });
+    active = next;
+  }
+  return rules.map((_, r) => live.map((chain) => chain.outcomes[r]!));
 }

@@ -25,10 +25,11 @@ export function compareOptions(data: CompareData, theme: ChartTheme): Record<Com
   const rewards = groups.map(([policy, rows]) => ({ policy, rewardsHours: rows.map((r) => r.rewardSeconds / 3600) }));
   const timeline = groups.map(([policy, rows]) => ({ policy, points: rows.map((r) => ({ sampleStartSec: r.sampleStartSec, rewardHours: r.rewardSeconds / 3600 })) }));
   const themed = (o: EChartsOption) => themedReportOption(o, theme);
+  const same = identicalPolicies(data);
   return {
-    cdf: themed(rewardCdfOption(rewards)),
+    cdf: showIdentical(themed(rewardCdfOption(rewards)), same),
     box: themed(rewardBoxOption(rewards)),
-    timeline: themed(rewardTimelineOption(timeline)),
+    timeline: showIdentical(themed(rewardTimelineOption(timeline)), same),
     metrics: themed(policyMetricsOption(data.policies)),
     zero: themed(zeroInterruptionOption(data.policies)),
     levels: themed(loadLevelOption(data.policies)),
@@ -43,4 +44,58 @@ export function compareOptions(data: CompareData, theme: ChartTheme): Record<Com
 export function sampleAtTimelinePoint(data: CompareData, policy: string, dataIndex: number): number | null {
   const rows = data.records.filter((r) => r.policy === policy).sort((a, b) => a.sampleStartSec - b.sampleStartSec);
   return rows[dataIndex]?.index ?? null;
+}
+
+/**
+ * Policies whose every sample's reward equals an earlier policy's (a model
+ * that learned to act as reactive, say), by policy: the earlier one. Drawn
+ * plainly, the later line would hide the earlier one exactly.
+ */
+export function identicalPolicies(data: CompareData): Map<string, string> {
+  const groups = recordsByPolicy(data);
+  const key = (rows: CompareRecord[]) => rows.map((r) => `${r.index}:${r.rewardSeconds}`).join(',');
+  const firstByKey = new Map<string, string>();
+  const same = new Map<string, string>();
+  for (const [policy, rows] of groups) {
+    if (rows.length === 0) continue;
+    const k = key(rows);
+    const first = firstByKey.get(k);
+    if (first === undefined) firstByKey.set(k, policy);
+    else same.set(policy, first);
+  }
+  return same;
+}
+
+/** Dash patterns for the 1st, 2nd... series drawn over an identical one: each stays visible through the others' gaps. */
+const DASHES: number[][] = [
+  [6, 4],
+  [2, 4],
+  [10, 4, 2, 4],
+];
+
+/**
+ * Both of two identical series visible: the later one dashed, with hollow
+ * symbols, drawn over the earlier solid one, and its legend entry says
+ * "= reactive".
+ */
+export function showIdentical(option: EChartsOption, same: ReadonlyMap<string, string>): EChartsOption {
+  if (same.size === 0) return option;
+  const list = Array.isArray(option.series) ? option.series : option.series ? [option.series] : [];
+  const order = [...same.keys()];
+  const series = list.map((s) => {
+    const item = s as Record<string, unknown>;
+    const name = typeof item.name === 'string' ? item.name : '';
+    if (!same.has(name)) return item;
+    const dash = DASHES[order.indexOf(name) % DASHES.length];
+    const lineStyle = { ...(item.lineStyle as object), type: dash, width: 2.5 };
+    return item.type === 'scatter'
+      ? { ...item, symbol: 'emptyCircle', symbolSize: 8, z: 5 }
+      : { ...item, lineStyle, symbol: item.symbol === 'none' ? 'none' : 'emptyCircle', z: 5 };
+  });
+  const legend = option.legend as Record<string, unknown> | undefined;
+  return {
+    ...option,
+    series: series as EChartsOption['series'],
+    legend: legend ? { ...legend, formatter: (name: string) => (same.has(name) ? `${name} (= ${same.get(name)})` : name) } : legend,
+  };
 }

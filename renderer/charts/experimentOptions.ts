@@ -71,6 +71,7 @@ export function lossFrame(theme: ChartTheme, view: LossView): EChartsOption {
       minInterval: 1,
       // Steps are whole numbers, also at the ends of a zoomed window (and in the tooltip's header).
       axisLabel: { ...axisLabel, formatter: (v: number) => String(Math.round(v)) },
+      axisPointer: { label: { formatter: (p: { value: unknown }) => String(Math.round(Number(p.value))) } },
       axisLine: { lineStyle: { color: theme.axis } },
       splitLine: { show: false },
     },
@@ -131,8 +132,16 @@ export function themedReportOption(option: EChartsOption, theme: ChartTheme): EC
     return list.map((x: Record<string, unknown>) => ({
       ...x,
       nameTextStyle: { color: theme.muted, fontSize: 11 },
-      // Every category named, long names over two lines, in the narrow panels.
-      axisLabel: { ...(x.axisLabel as object), color: theme.muted, fontSize: 11, ...(x.type === 'category' ? { interval: 0, width: 84, overflow: 'break' } : {}) },
+      // Every category named, long names wrapped at their hyphens and spaces (never mid-word), in the narrow panels.
+      axisLabel: {
+        ...(x.axisLabel as object),
+        color: theme.muted,
+        fontSize: 11,
+        hideOverlap: x.type !== 'category',
+        // Wrapped labels need their own line height, or the lines overlap.
+        lineHeight: 13,
+        ...(x.type === 'category' ? { interval: 0, formatter: (v: string) => wrapLabel(v, 13) } : {}),
+      },
       axisLine: { lineStyle: { color: theme.axis } },
       splitLine: { ...(x.splitLine as object), lineStyle: { color: theme.grid } },
     }));
@@ -146,6 +155,8 @@ export function themedReportOption(option: EChartsOption, theme: ChartTheme): EC
       return { ...item, data };
     }
     if (item.name === 'mean') return { ...item, itemStyle: { color: theme.text } };
+    // Value labels (75 %) in the theme's text colour, without the light outline the SVG report gives them.
+    if (item.label && typeof item.label === 'object') return { ...item, label: { ...(item.label as object), color: theme.text, textBorderWidth: 0 } };
     return item;
   });
   return {
@@ -153,13 +164,38 @@ export function themedReportOption(option: EChartsOption, theme: ChartTheme): EC
     backgroundColor: 'transparent',
     textStyle: { ...(option.textStyle as object), color: theme.text, fontFamily: theme.fontFamily },
     title: { show: false },
-    legend: legend ? { ...legend, top: 4, textStyle: { color: theme.muted, fontSize: 11 } } : undefined,
+    // One scrollable legend line: a legend that wraps would cover the plot and its axis numbers.
+    legend: legend ? { ...legend, type: 'scroll', top: 4, left: 8, right: 8, pageIconColor: theme.muted, pageTextStyle: { color: theme.muted }, textStyle: { color: theme.muted, fontSize: 11 } } : undefined,
     grid: { ...grid, top: 40, left: 64, right: 20, bottom: 56 },
     tooltip: { ...(option.tooltip as object), backgroundColor: theme.tooltipBg, borderColor: theme.axis, textStyle: { color: theme.text, fontSize: 12 } },
     xAxis: axis(option.xAxis) as EChartsOption['xAxis'],
     yAxis: axis(option.yAxis) as EChartsOption['yAxis'],
     series: series as EChartsOption['series'],
   };
+}
+
+/**
+ * A category label over several lines of at most about `width` characters,
+ * broken after a hyphen or at a space ("model-wait-" / "linear"), never inside
+ * a word; a word longer than the width keeps its own line.
+ */
+export function wrapLabel(text: string, width: number): string {
+  const tokens = text.match(/[^\s-]+-?|\s+/g) ?? [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const token of tokens) {
+    if (/^\s+$/.test(token)) {
+      if (line) line += ' ';
+      continue;
+    }
+    if (line && (line + token).trimEnd().length > width) {
+      lines.push(line.trimEnd());
+      line = '';
+    }
+    line += token;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines.join('\n');
 }
 
 /** Colours of the sample chart's three moments (the page's fact list uses them too). */

@@ -70,7 +70,9 @@ function categoryXAxis(theme: ChartTheme, labels: readonly string[], name?: stri
     nameLocation: 'middle',
     nameGap: 26,
     nameTextStyle: { color: theme.muted, fontSize: 11 },
-    axisLabel: { color: theme.muted, fontSize: 11, hideOverlap: true },
+    // Every bar of a short histogram keeps its label (hiding "overlapping" ones left a 2-job bar
+    // labelled and its neighbour not); long category lists thin out their labels.
+    axisLabel: { color: theme.muted, fontSize: labels.length > 8 ? 10 : 11, ...(labels.length <= 14 ? { interval: 0, hideOverlap: false } : { hideOverlap: true }) },
     axisLine: { lineStyle: { color: theme.axis } },
     axisTick: { alignWithLabel: true, lineStyle: { color: theme.axis } },
   };

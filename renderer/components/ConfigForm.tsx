@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
+import { RichText } from './RichText.js';
 import type { FormField, FormSection } from '../lib/configForm.js';
 import { fieldId, formatInput, getAt, parseInput } from '../lib/configForm.js';
 
@@ -21,7 +22,7 @@ const ADVANCED = new Set([
   'training.learningRate',
   'training.patience',
   'training.maxMinutes',
-  'training.validationFraction',
+  'training.heldOutFraction',
   'training.heads',
   'training.ffDim',
   'training.patchLen',
@@ -135,7 +136,11 @@ export function ConfigField(props: FieldProps & { control?: ReactNode }) {
         </code>
       </div>
       <div className="form-control">{props.control ?? <Control {...props} />}</div>
-      {field.description && <div className="form-help">{field.description}</div>}
+      {field.description && (
+        <div className="form-help">
+          <RichText text={field.description} />
+        </div>
+      )}
       {issues.length > 0 && (
         <div className="form-error" role="alert" data-testid={`issue-${field.path.join('.')}`}>
           {issues.join('; ')}

@@ -7,7 +7,8 @@ export function LoadingVeil() {
   const cancel = useTraceStore((s) => s.cancelOpen);
   if (!loading) return null;
   const p = loading.progress;
-  const share = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
+  // Nothing done yet (an upload being parsed in one go reports 0, then all): a moving bar and the size, not "0 B of".
+  const share = p && p.total > 0 && p.done > 0 ? Math.min(1, p.done / p.total) : null;
   const stage = p?.stage === 'upload' ? 'Uploading' : p?.stage === 'load' ? 'Reading' : 'Opening';
   const rows = p?.detail?.rows;
   return (
@@ -21,7 +22,7 @@ export function LoadingVeil() {
         </div>
         <div className="line2">
           <span>
-            {p ? `${formatAmount(p.done, p.unit)} of ${formatAmount(p.total, p.unit)}` : 'starting…'}
+            {p ? (p.done > 0 ? `${formatAmount(p.done, p.unit)} of ${formatAmount(p.total, p.unit)}` : `${formatAmount(p.total, p.unit)}`) : 'starting…'}
             {typeof rows === 'number' ? ` · ${rows.toLocaleString('en-US')} lines` : ''}
           </span>
           <button type="button" className="btn small" onClick={cancel}>

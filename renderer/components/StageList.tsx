@@ -19,7 +19,14 @@ const STATE_LABELS: Record<RunStage['state'], string> = {
   cancelled: 'stopped',
 };
 
-function StageRow({ stage, onCancel }: { stage: RunStage; onCancel?: () => void }) {
+/** Validation counts one simulated sample per policy: 48 for 12 samples and 4 policies. Says so. */
+function perPolicyNote(stage: RunStage, validationSamples: number | null): string {
+  const p = stage.progress;
+  if (stage.name !== 'validation' || !p || !validationSamples || p.total <= validationSamples || p.total % validationSamples !== 0) return '';
+  return ` (${formatInt(validationSamples)} samples × ${p.total / validationSamples} policies)`;
+}
+
+function StageRow({ stage, onCancel, validationSamples }: { stage: RunStage; onCancel?: () => void; validationSamples: number | null }) {
   const p = stage.progress;
   const share = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
   const running = stage.state === 'running';
@@ -44,6 +51,7 @@ function StageRow({ stage, onCancel }: { stage: RunStage; onCancel?: () => void 
         {running && p && (
           <>
             {formatInt(p.done)} / {formatAmount(p.total, p.unit)}
+            {perPolicyNote(stage, validationSamples)}
             {p.ratePerSec > 0 && <> · {unitRate}</>}
             {p.etaSec !== null && <> · ETA {formatDuration(p.etaSec)}</>}
           </>
@@ -65,11 +73,13 @@ function StageRow({ stage, onCancel }: { stage: RunStage; onCancel?: () => void 
 }
 
 /** The pipeline's stages, each with its progress bar, rate and time left; the running one can be cancelled. */
-export function StageList({ run, onCancel }: { run: RunInfo; onCancel?: () => void }) {
+export function StageList({ run, onCancel, config }: { run: RunInfo; onCancel?: () => void; config?: Record<string, unknown> }) {
+  const samples = (config?.validation as { samples?: unknown } | undefined)?.samples;
+  const validationSamples = typeof samples === 'number' ? samples : null;
   return (
     <div className="stage-list" data-testid="stage-list">
       {run.stages.map((stage) => (
-        <StageRow key={stage.name} stage={stage} onCancel={run.state === 'running' ? onCancel : undefined} />
+        <StageRow key={stage.name} stage={stage} onCancel={run.state === 'running' ? onCancel : undefined} validationSamples={validationSamples} />
       ))}
     </div>
   );

@@ -36,7 +36,7 @@ function ConnectionState() {
       return (
         <span data-testid="connection-state" title={status.detail}>
           <span className="dot bad" />
-          Disconnected, retrying…
+          Disconnected
         </span>
       );
   }

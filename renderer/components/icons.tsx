@@ -114,6 +114,13 @@ export const RefreshIcon = () => (
 );
 
 /** The app's mark: a chain of two jobs with a seamless hand-over. */
+export const ThemeIcon = () => (
+  <Icon>
+    <circle cx="12" cy="12" r="8" />
+    <path d="M12 4a8 8 0 0 1 0 16Z" fill="currentColor" />
+  </Icon>
+);
+
 export function LogoMark() {
   return (
     <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">

@@ -43,6 +43,32 @@ function apiUrl(location: Location): string {
   return url.toString();
 }
 
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Why the page has no connection, in words that say what to do: the server
+ * is not running (start it again on the same port: the page reconnects by
+ * itself, the token being kept in the runs folder), or it runs but refuses
+ * this page's token (it was started with a new one: open the URL it printed).
+ */
+async function diagnose(location: Location): Promise<string> {
+  const port = location.port || (location.protocol === 'https:' ? '443' : '80');
+  const token = new URLSearchParams(location.search).get('token');
+  const probe = new URL('/', location.href);
+  probe.search = token ? `?token=${encodeURIComponent(token)}` : '';
+  probe.hash = '';
+  try {
+    const response = await fetch(probe, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+    if (response.status === 403) {
+      return `mirage serve on port ${port} runs with another access token (it was started with a new one): open the URL it printed in its terminal. This page cannot reconnect with its old token.`;
+    }
+    return `mirage serve on port ${port} answers, but the live connection failed (HTTP ${response.status}). Retrying…`;
+  } catch {
+    return `mirage serve is not running on port ${port}. Start it again on the same port (mirage serve --port ${port}, with the same --runs-dir): this page reconnects by itself.`;
+  }
+}
+
 /** The browser shell: `mirage serve` over a WebSocket, files picked with an <input>, saves as downloads. */
 export function createBrowserHost(): AppHost {
   return {
@@ -51,19 +77,27 @@ export function createBrowserHost(): AppHost {
 
     connect(client: ApiClient, onStatus: (status: BackendStatus) => void) {
       let restarts = 0;
-      let delayMs = 500;
+      let delayMs = RETRY_FIRST_MS;
       const open = () => {
         const socket = new WebSocket(apiUrl(window.location));
+        let opened = false;
         socket.addEventListener('open', () => {
-          delayMs = 500;
+          opened = true;
+          delayMs = RETRY_FIRST_MS;
           client.attach(webSocketTransport(socket), 'disconnected');
           onStatus({ state: 'ready', restarts });
         });
         socket.addEventListener('close', () => {
-          onStatus({ state: 'disconnected', detail: 'lost the connection to mirage serve; retrying', restarts });
-          restarts++;
-          setTimeout(open, delayMs);
-          delayMs = Math.min(delayMs * 2, 8000);
+          if (opened) restarts++;
+          const retry = () => {
+            setTimeout(open, delayMs);
+            delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+          };
+          // A browser does not say why a WebSocket failed: ask the server over HTTP whether it is there and takes our token.
+          void diagnose(window.location).then((detail) => {
+            onStatus({ state: 'disconnected', detail, restarts });
+            retry();
+          });
         });
       };
       onStatus({ state: 'starting', restarts });

@@ -9,21 +9,36 @@ import type { AppHost } from './types.js';
  * utility process; dialogs, menu and recent files go to the main process.
  */
 export function createElectronHost(bridge: MirageBridge): AppHost {
-  /** One transport per port generation, so calls in flight on a dead back end fail cleanly. */
-  const transportFor = (generation: { live: boolean }): Transport => ({
+  /**
+   * One transport per port generation, so calls in flight on a dead back end
+   * fail at once instead of waiting for an answer that cannot come: the
+   * generation closes (onClose fires) when the back end crashes, or when a
+   * message cannot be sent because no back end is there.
+   */
+  interface Generation {
+    live: boolean;
+    closeListeners: Set<(reason: string) => void>;
+  }
+  const end = (generation: Generation, reason: string) => {
+    if (!generation.live) return;
+    generation.live = false;
+    for (const listener of generation.closeListeners) listener(reason);
+  };
+  const transportFor = (generation: Generation): Transport => ({
     send(message) {
-      if (generation.live) bridge.send(message);
+      if (generation.live && !bridge.send(message)) end(generation, 'the back end is restarting');
     },
     onMessage(listener) {
       return bridge.onMessage((m) => {
         if (generation.live) listener(m);
       });
     },
-    onClose() {
-      return () => {};
+    onClose(listener) {
+      generation.closeListeners.add(listener);
+      return () => generation.closeListeners.delete(listener);
     },
     close() {
-      generation.live = false;
+      end(generation, 'closed');
     },
   });
 
@@ -31,12 +46,14 @@ export function createElectronHost(bridge: MirageBridge): AppHost {
     kind: 'electron',
     versions: bridge.versions,
     connect(client: ApiClient, onStatus: (status: BackendStatus) => void) {
-      let generation = { live: false };
+      let generation: Generation = { live: false, closeListeners: new Set() };
       bridge.onBackendStatus((status) => {
         if (status.state === 'ready') {
-          generation.live = false;
-          generation = { live: true };
+          end(generation, 'replaced');
+          generation = { live: true, closeListeners: new Set() };
           client.attach(transportFor(generation), status.restarts > 0 ? 'backend-restarted' : 'disconnected');
+        } else {
+          end(generation, status.detail ?? status.state);
         }
         onStatus(status);
       });

@@ -23,6 +23,8 @@ export interface FormField {
   options?: string[];
   min?: number;
   max?: number;
+  /** A number list whose entries may be null (typed as "none"). */
+  nullableItems?: boolean;
 }
 
 export interface FormSection {
@@ -40,6 +42,7 @@ interface JsonSchema {
   default?: unknown;
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
+  anyOf?: JsonSchema[];
   prefixItems?: JsonSchema[];
   enum?: unknown[];
   minimum?: number;
@@ -78,6 +81,10 @@ function fieldOf(path: string[], schema: JsonSchema): FormField | null {
       if (schema.prefixItems?.length === 2) return { ...base, kind: 'number-pair' };
       if (schema.items?.enum) return { ...base, kind: 'multi-enum', options: schema.items.enum.map(String) };
       if (schema.items?.type === 'number' || schema.items?.type === 'integer') return { ...base, kind: 'number-list' };
+      // Numbers or null ("no cap"): a list where "none" stands for null.
+      if (schema.items?.anyOf?.some((s) => s.type === 'number' || s.type === 'integer') && schema.items.anyOf.some((s) => s.type === 'null')) {
+        return { ...base, kind: 'number-list', nullableItems: true };
+      }
       return null;
     default:
       return null;
@@ -154,8 +161,8 @@ export function parseInput(field: FormField, text: string): unknown {
   }
   if (field.kind === 'number-list') {
     const parts = t.split(/[\s,]+/).filter(Boolean);
-    const numbers = parts.map(Number);
-    return numbers.every(Number.isFinite) ? numbers : text;
+    const values = parts.map((p) => (field.nullableItems && /^(none|null)$/i.test(p) ? null : Number(p)));
+    return values.every((v) => v === null || Number.isFinite(v)) ? values : text;
   }
   return text;
 }
@@ -163,7 +170,7 @@ export function parseInput(field: FormField, text: string): unknown {
 /** How a draft value shows in a text box. */
 export function formatInput(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.join(', ');
+  if (Array.isArray(value)) return value.map((v) => (v === null ? 'none' : String(v))).join(', ');
   return String(value);
 }
 
@@ -189,9 +196,42 @@ export function checkConfig(draft: unknown): ConfigCheck {
     // A tuple's element errors belong to the tuple's field.
     const model = experimentFormModel();
     const owner = findOwner(model, path);
-    add(owner ?? path.join('.'), issue.message);
+    add(owner ?? path.join('.'), readableMessage(issue));
   }
   return { issues, config: null };
+}
+
+/**
+ * zod's issue in the form's words ("a whole number", "at least 1") instead of
+ * its schema words ("Invalid input: expected number, received string");
+ * messages the schema wrote itself (custom, formats) are kept.
+ */
+export function readableMessage(issue: z.core.$ZodIssue): string {
+  const bound = (value: unknown) => (typeof value === 'bigint' ? value.toString() : String(value));
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'number' || issue.expected === 'int') return issue.expected === 'int' ? 'a whole number is needed here' : 'a number is needed here';
+      if (issue.expected === 'string') return 'text is needed here';
+      if (issue.expected === 'boolean') return 'yes or no is needed here';
+      if (issue.expected === 'array') return 'a list is needed here';
+      return `a ${issue.expected} is needed here`;
+    case 'too_small':
+      if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${bound(issue.minimum)}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `needs at least ${bound(issue.minimum)} ${Number(issue.minimum) === 1 ? 'entry' : 'entries'}`;
+      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'must not be empty' : `needs at least ${bound(issue.minimum)} characters`;
+      return issue.message;
+    case 'too_big':
+      if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${bound(issue.maximum)}`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `takes at most ${bound(issue.maximum)} entries`;
+      if (issue.origin === 'string') return `takes at most ${bound(issue.maximum)} characters`;
+      return issue.message;
+    case 'invalid_value':
+      return `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${bound(issue.divisor)}`;
+    default:
+      return issue.message;
+  }
 }
 
 function findOwner(section: FormSection, path: readonly string[]): string | null {

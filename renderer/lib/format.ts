@@ -10,6 +10,11 @@ export function formatNumber(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
+/** Always `digits` decimals (0.180 beside 0.177, not 0.18): columns of one quantity line up and read alike. */
+export function formatFixed(n: number, digits: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
 export function formatPercent(share: number, digits = 1): string {
   return `${(share * 100).toFixed(digits)} %`;
 }

@@ -5,11 +5,12 @@ import { policyColors } from '../../core/charts/palette.js';
 import { exportChartPng, exportRunFile } from '../actions.js';
 import { Chart } from '../charts/Chart.js';
 import type { CompareChart } from '../charts/compareOptions.js';
-import { compareOptions, recordsByPolicy, sampleAtTimelinePoint } from '../charts/compareOptions.js';
+import { compareOptions, identicalPolicies, recordsByPolicy, sampleAtTimelinePoint } from '../charts/compareOptions.js';
 import { sampleTimelineOption, timelineMarkColors } from '../charts/experimentOptions.js';
+import { CurvesPanel } from '../components/CurvesPanel.js';
 import { DownloadIcon, FlaskIcon } from '../components/icons.js';
 import { ErrorNotice } from '../components/Notices.js';
-import { formatClock, formatDuration, formatInt, formatNumber, formatPercent } from '../lib/format.js';
+import { formatClock, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { services } from '../services.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useConnectionStore } from '../stores/connection.js';
@@ -43,28 +44,59 @@ function ChartPanel({ title, hint, span, tall, testId, children, onPng }: { titl
   );
 }
 
-const hours = (v: number) => `${formatNumber(v, 3)} h`;
+const hours = (v: number) => `${formatFixed(v, 3)} h`;
+
+/** The best value of a column (lowest, or highest for shares), to highlight; null when all are equal. */
+function bestOf(values: number[], higherIsBetter = false): number | null {
+  if (values.length < 2) return null;
+  const best = higherIsBetter ? Math.max(...values) : Math.min(...values);
+  return values.every((v) => v === best) ? null : best;
+}
 
 function SummaryTable({ data }: { data: CompareData }) {
   const colors = policyColors(data.policies.map((p) => p.policy));
+  const best = {
+    abs: bestOf(data.policies.map((p) => p.meanAbsRewardHours)),
+    interruption: bestOf(data.policies.map((p) => p.meanInterruptionHours)),
+    overlap: bestOf(data.policies.map((p) => p.meanOverlapHours)),
+    zero: bestOf(data.policies.map((p) => p.zeroInterruptionShare), true),
+  };
+  const mark = (value: number, bestValue: number | null) => (bestValue !== null && value === bestValue ? 'num best' : 'num');
+  const baselines = data.policies.filter((p) => p.isBaseline);
+  const bestBaseline = baselines.length ? baselines.reduce((a, b) => (b.meanAbsRewardHours < a.meanAbsRewardHours ? b : a)) : null;
   const levels = ['low', 'medium', 'heavy'] as const;
   const limits = { low: '≤ 2 h', medium: '2–12 h', heavy: '> 12 h' };
-  const head = { low: 'low load', medium: 'medium load', heavy: 'heavy load' };
+  const head = { low: 'low', medium: 'medium', heavy: 'heavy' };
   return (
     <table className="plain-table summary-table" data-testid="summary-table">
       <thead>
         <tr>
-          <th>policy</th>
-          <th className="num">samples</th>
-          <th className="num">mean |reward|</th>
-          <th className="num">mean interruption</th>
-          <th className="num">mean overlap</th>
-          <th className="num">zero interruption</th>
+          <th rowSpan={2}>policy</th>
+          <th rowSpan={2} className="num">
+            samples
+          </th>
+          <th rowSpan={2} className="num">
+            mean |reward|
+          </th>
+          <th rowSpan={2} className="num">
+            mean interruption
+          </th>
+          <th rowSpan={2} className="num">
+            mean overlap
+          </th>
+          <th rowSpan={2} className="num">
+            zero interruption
+          </th>
+          <th colSpan={3} className="group" title="mean |reward| of the samples, by the reactive baseline's interruption">
+            mean |reward| by load level
+          </th>
+        </tr>
+        <tr>
           {levels.map((l) => (
             <th key={l} className="num" title={`mean |reward| of the samples where the reactive baseline is interrupted ${limits[l]}`}>
               {head[l]}
               <div className="faint">
-                {limits[l]} · n={data.loadLevelCounts[l]}
+                {limits[l]}, n={data.loadLevelCounts[l]}
               </div>
             </th>
           ))}
@@ -73,15 +105,18 @@ function SummaryTable({ data }: { data: CompareData }) {
       <tbody>
         {data.policies.map((p, i) => (
           <tr key={p.policy} data-policy={p.policy}>
-            <td className="nowrap">
+            <td className="policy">
               <span className="swatch" style={{ background: colors[i] }} /> {p.policy}
               {p.isBaseline ? <span className="tag">baseline</span> : null}
             </td>
             <td className="num">{p.n}</td>
-            <td className="num strong">{hours(p.meanAbsRewardHours)}</td>
-            <td className="num">{hours(p.meanInterruptionHours)}</td>
-            <td className="num">{hours(p.meanOverlapHours)}</td>
-            <td className="num">{formatPercent(p.zeroInterruptionShare)}</td>
+            <td className={`${mark(p.meanAbsRewardHours, best.abs)} strong`}>
+              {hours(p.meanAbsRewardHours)}
+              {!p.isBaseline && bestBaseline && <Difference value={p.meanAbsRewardHours - bestBaseline.meanAbsRewardHours} against={bestBaseline.policy} />}
+            </td>
+            <td className={mark(p.meanInterruptionHours, best.interruption)}>{hours(p.meanInterruptionHours)}</td>
+            <td className={mark(p.meanOverlapHours, best.overlap)}>{hours(p.meanOverlapHours)}</td>
+            <td className={mark(p.zeroInterruptionShare, best.zero)}>{formatPercent(p.zeroInterruptionShare)}</td>
             {levels.map((l) => (
               <td key={l} className="num">
                 {p.loadLevels[l] ? hours(p.loadLevels[l]!.meanAbsRewardHours) : '–'}
@@ -91,6 +126,36 @@ function SummaryTable({ data }: { data: CompareData }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Policies with exactly the same rewards as another, one notice per original: both are drawn, and the page says how. */
+function IdenticalNotes({ data }: { data: CompareData }) {
+  const groups = new Map<string, string[]>();
+  for (const [policy, first] of identicalPolicies(data)) groups.set(first, [...(groups.get(first) ?? []), policy]);
+  return [...groups].map(([first, same]) => (
+    <div key={first} className="notice info" role="status" data-testid="identical-note">
+      <div className="grow">
+        {same.map((p, i) => (
+          <span key={p}>
+            {i > 0 && (i === same.length - 1 ? ' and ' : ', ')}
+            <strong>{p}</strong>
+          </span>
+        ))}{' '}
+        {same.length === 1 ? 'gives' : 'give'} exactly the same reward as <strong>{first}</strong> on every sample: drawn dashed over its line, and marked “(= {first})” in
+        the legends.
+      </div>
+    </div>
+  ));
+}
+
+/** A model's mean |reward| against the best baseline: better (green), worse (red), or the same. */
+function Difference({ value, against }: { value: number; against: string }) {
+  const same = Math.abs(value) < 0.0005;
+  return (
+    <div className={`diff ${same ? 'same' : value < 0 ? 'better' : 'worse'}`} data-testid="baseline-diff" title={`mean |reward| minus ${against}'s`}>
+      {same ? `= ${against}` : `${value < 0 ? '−' : '+'}${formatNumber(Math.abs(value), 3)} h vs ${against}`}
+    </div>
   );
 }
 
@@ -225,7 +290,7 @@ function ExportPanel({ data }: { data: CompareData }) {
     <section className="panel" aria-label="Export" data-testid="export-panel">
       <div className="panel-head">
         <h2>Export</h2>
-        <span className="hint">the files of `mirage run`, through a save dialog</span>
+        <span className="hint">the files mirage run writes, through a save dialog</span>
         {data.runs.length > 1 && (
           <span className="right">
             <select className="input" value={id} onChange={(e) => setRunId(e.target.value)} aria-label="run to export">
@@ -304,6 +369,7 @@ export function ComparePage() {
           <div className="grow">{n}</div>
         </div>
       ))}
+      {data && <IdenticalNotes data={data} />}
       {error && <ErrorNotice>{error}</ErrorNotice>}
       {selected.length === 0 && (
         <div className="panel empty-state">
@@ -347,6 +413,7 @@ export function ComparePage() {
               </ChartPanel>
             ))}
           </div>
+          <CurvesPanel data={data} />
           <SamplePanel data={data} />
           <ExportPanel data={data} />
         </>

@@ -3,6 +3,8 @@ import { Chart } from '../charts/Chart.js';
 import { WINDOW_COLORS, windowsOption } from '../charts/experimentOptions.js';
 import { ConfigField, ConfigFields } from '../components/ConfigForm.js';
 import { FileIcon, FolderIcon, PlayIcon, SaveIcon } from '../components/icons.js';
+import { useConnected } from '../components/Notices.js';
+import { RichText } from '../components/RichText.js';
 import type { FormField, FormSection } from '../lib/configForm.js';
 import { allFields, experimentFormModel, getAt } from '../lib/configForm.js';
 import { formatDate, formatInt } from '../lib/format.js';
@@ -127,8 +129,9 @@ const SECTION_TITLES: Record<string, string> = {
 export function ExperimentPage() {
   const model = experimentFormModel();
   const store = useExperimentStore();
-  const { draft, check, presets, source, error, starting } = store;
-  const ready = useConnectionStore((s) => s.status.state === 'ready');
+  const { draft, check, presets, source, edited, error, starting } = store;
+  const ready = useConnected();
+  const online = ready;
   const running = useRunsStore((s) => s.runs.find((r) => r.state === 'running' && r.origin === 'app'));
   const navigate = useUiStore((s) => s.navigate);
   const tracePath = getAt(draft, ['trace', 'path']);
@@ -161,7 +164,7 @@ export function ExperimentPage() {
         <div className="titles">
           <h1>Experiment</h1>
           <div className="sub">
-            From <span data-testid="config-source">{source}</span> · the same JSON as <code>mirage run --config</code> · trace → dataset → training → validation → report
+            From <span data-testid="config-source">{edited ? `${source}, edited` : source}</span> · the same JSON as <code>mirage run --config</code> · trace → dataset → training → validation → report
           </div>
         </div>
         <button type="button" className="btn" onClick={() => void store.loadFile()} data-testid="load-config">
@@ -174,9 +177,17 @@ export function ExperimentPage() {
           type="button"
           className="btn primary"
           onClick={() => void start()}
-          disabled={!check.config || starting || Boolean(running)}
+          disabled={!check.config || starting || Boolean(running) || !online}
           data-testid="run-experiment"
-          title={running ? `${running.name} is running: wait for it or cancel it` : check.config ? 'Run the pipeline in the back end' : 'Fix the fields marked in red first'}
+          title={
+            !online
+              ? 'No connection to the back end'
+              : running
+                ? `${running.name} is running: wait for it or cancel it`
+                : check.config
+                  ? 'Run the pipeline in the back end'
+                  : 'Fix the fields marked in red first'
+          }
         >
           <PlayIcon /> {starting ? 'Starting…' : 'Run'}
         </button>
@@ -192,7 +203,9 @@ export function ExperimentPage() {
         <button type="button" className={`chip${source === 'defaults' ? ' active' : ''}`} onClick={() => store.replace({}, 'defaults')} title="The schema's defaults: the paper's LS6 experiment">
           defaults
         </button>
-        <span className="preset-help">{presets.find((p) => source === `preset ${p.name}`)?.description ?? 'A preset fills the form; every field can then be changed.'}</span>
+        <span className="preset-help">
+          <RichText text={presets.find((p) => source === `preset ${p.name}`)?.description ?? 'A preset fills the form; every field can then be changed.'} />
+        </span>
         <span className="grow" />
         <span className={issueCount ? 'validity bad' : 'validity ok'} data-testid="config-validity">
           {issueCount ? `${issueCount} ${issueCount === 1 ? 'problem' : 'problems'} to fix` : 'valid config'}

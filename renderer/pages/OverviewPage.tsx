@@ -1,6 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
 import { useMemo, useState } from 'react';
-import type { TraceSummary } from '../../core/api/trace.js';
+import type { CapacitySource, TraceSummary } from '../../core/api/trace.js';
 import { Chart } from '../charts/Chart.js';
 import { histogramOption, queueOption, submissionsOption, utilisationOption } from '../charts/traceOptions.js';
 import { formatDate, formatDuration, formatDurationCompact, formatInt, formatNumber, formatPercent } from '../lib/format.js';
@@ -30,6 +30,14 @@ function ChartPanel({ title, hint, span, tall, children, testId }: { title: stri
   );
 }
 
+/** Where the cluster size came from, beside it wherever it is shown. */
+export const CAPACITY_SOURCES: Record<CapacitySource, { label: string; title: string }> = {
+  given: { label: 'given', title: 'the size you gave' },
+  declared: { label: 'from the trace', title: 'the size the trace declares (SWF header)' },
+  sample: { label: 'known', title: "the bundled sample's cluster size" },
+  inferred: { label: 'inferred', title: 'the most nodes the trace has running at once: a lower bound; type the real size if you know it' },
+};
+
 function CapacityField({ summary }: { summary: TraceSummary }) {
   const setCapacity = useTraceStore((s) => s.setCapacity);
   const [text, setText] = useState(String(summary.overview.capacityNodes));
@@ -52,6 +60,9 @@ function CapacityField({ summary }: { summary: TraceSummary }) {
         aria-invalid={!valid}
       />
       nodes
+      <span className="capacity-source" data-testid="capacity-source" title={CAPACITY_SOURCES[summary.overview.capacitySource].title}>
+        {CAPACITY_SOURCES[summary.overview.capacitySource].label}
+      </span>
     </form>
   );
 }
@@ -113,6 +124,14 @@ export function OverviewPage() {
         <CapacityField key={summary.traceId + overview.capacityNodes} summary={summary} />
       </div>
       <RejectedNotice summary={summary} />
+      {overview.capacitySource === 'inferred' && (
+        <div className="notice" role="status" data-testid="capacity-inferred">
+          <div className="grow">
+            <strong>The cluster size, {formatInt(overview.capacityNodes)} nodes, is inferred:</strong> it is the most nodes this trace has running at once, a lower
+            bound (one wrong row can change it, and with it the utilisation). Type the real size in Capacity above if you know it.
+          </div>
+        </div>
+      )}
       {summary.notes.map((note) => (
         <div key={note} className="notice info">
           <div className="grow">{note}</div>
@@ -128,7 +147,7 @@ export function OverviewPage() {
         <Kpi
           label="Span"
           value={spanDays === null ? '–' : `${formatNumber(spanDays, 1)} days`}
-          note={`${formatDate(overview.firstSubmitSec)} → ${formatDate(overview.lastEndSec)}`}
+          note={`first submit ${formatDate(overview.firstSubmitSec)} → last end ${formatDate(overview.lastEndSec)}`}
         />
         <Kpi label="Users" value={formatInt(overview.userCount)} note={`${summary.format} trace`} />
         <Kpi label="Utilisation" value={formatPercent(overview.utilisation)} note={`${formatInt(overview.nodeHours)} node-hours used`} />
@@ -155,6 +174,48 @@ export function OverviewPage() {
           <Chart option={options.limits} label="Histogram of time limits" testId="chart-limits-canvas" />
         </ChartPanel>
       </div>
+      <PartitionsPanel overview={overview} />
     </div>
+  );
+}
+
+/** A trace of several partitions: what each holds, and its size (inferred ones said so). */
+function PartitionsPanel({ overview }: { overview: TraceSummary['overview'] }) {
+  if (overview.partitions.length < 2) return null;
+  return (
+    <section className="panel" aria-label="Partitions" data-testid="partitions">
+      <div className="panel-head">
+        <h2>Partitions</h2>
+        <span className="hint">sizes not given by the trace are inferred: the most nodes its jobs hold at once, a lower bound</span>
+      </div>
+      <div className="panel-body">
+        <table className="plain-table">
+          <thead>
+            <tr>
+              <th>partition</th>
+              <th className="num">jobs</th>
+              <th className="num">simulatable</th>
+              <th className="num">median nodes</th>
+              <th className="num">max nodes</th>
+              <th className="num">size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {overview.partitions.map((p) => (
+              <tr key={p.name}>
+                <td>{p.name || '(none)'}</td>
+                <td className="num">{formatInt(p.jobCount)}</td>
+                <td className="num">{formatInt(p.simulatableCount)}</td>
+                <td className="num">{formatNumber(p.medianNodes, 1)}</td>
+                <td className="num">{formatInt(p.maxNodes)}</td>
+                <td className="num">
+                  {formatInt(p.capacityNodes)} nodes{p.capacityInferred ? ' (inferred)' : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

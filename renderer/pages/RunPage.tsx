@@ -1,15 +1,19 @@
 import type { ReactNode } from 'react';
 import { useState } from 'react';
-import type { RunInfo } from '../../core/api/experiment.js';
+import type { ModelFit, RunInfo } from '../../core/api/experiment.js';
 import { policyColors } from '../../core/charts/palette.js';
 import { CompareIcon, FlaskIcon, PlayIcon, StopIcon } from '../components/icons.js';
 import { LossChart, resetZoom } from '../components/LossChart.js';
-import { ErrorNotice } from '../components/Notices.js';
+import { ErrorNotice, useConnected } from '../components/Notices.js';
+import { FitPanel } from '../components/FitPanel.js';
+import { RichText } from '../components/RichText.js';
+import { PolicyBundlePanel } from '../components/PolicyBundlePanel.js';
+import { RunFilesPanel } from '../components/RunFilesPanel.js';
 import { StageList } from '../components/StageList.js';
-import { formatClock, formatDuration, formatInt, formatNumber, formatPercent } from '../lib/format.js';
+import { formatClock, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useExperimentStore } from '../stores/experiment.js';
-import { useRunsStore } from '../stores/runs.js';
+import { useRunsStore, versusBest } from '../stores/runs.js';
 import { useThemeStore } from '../stores/theme.js';
 import { useUiStore } from '../stores/ui.js';
 
@@ -63,15 +67,21 @@ export function HeadlineTable({ run }: { run: RunInfo }) {
               <span className="swatch" style={{ background: colors[i] }} /> {m.policy}
             </td>
             <td className="num">{m.n}</td>
-            <td className="num">{formatNumber(m.meanAbsRewardHours, 3)} h</td>
-            <td className="num">{formatNumber(m.meanInterruptionHours, 3)} h</td>
-            <td className="num">{formatNumber(m.meanOverlapHours, 3)} h</td>
+            <td className="num">{formatFixed(m.meanAbsRewardHours, 3)} h</td>
+            <td className="num">{formatFixed(m.meanInterruptionHours, 3)} h</td>
+            <td className="num">{formatFixed(m.meanOverlapHours, 3)} h</td>
             <td className="num">{formatPercent(m.zeroInterruptionShare)}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** The model's held-out wait (or reward) error, for the KPI of a closed-form model. */
+function fitError(fit: ModelFit | null): string | null {
+  const value = fit?.metrics.validationWaitMaeHours ?? fit?.metrics.validationMae ?? null;
+  return value === null ? null : `${formatFixed(value, 2)} h`;
 }
 
 export function RunPage() {
@@ -84,13 +94,24 @@ export function RunPage() {
   const navigate = useUiStore((s) => s.navigate);
   const [smoothing, setSmoothing] = useState(0.6);
   const [logScale, setLogScale] = useState(false);
+  const online = useConnected();
+
+  if (currentId && !run && !actionError) {
+    return (
+      <div className="page" data-testid="run-page">
+        <div className="panel empty-state" aria-busy="true">
+          <h2>Opening run {currentId}…</h2>
+        </div>
+      </div>
+    );
+  }
 
   if (!currentId || !run) {
     return (
       <div className="page" data-testid="run-page">
         <div className="panel empty-state">
-          <h2>No run open</h2>
-          <p>Start one from the Experiment page, or open one from the list of runs.</p>
+          <h2>{currentId ? `Run ${currentId} is not here` : 'No run open'}</h2>
+          <p>{currentId && actionError ? `${actionError}. ` : ''}Start one from the Experiment page, or open one from the list of runs.</p>
           <div className="row">
             <button type="button" className="btn primary" onClick={() => navigate('experiment')}>
               <FlaskIcon /> New experiment
@@ -112,6 +133,10 @@ export function RunPage() {
   const epochs = curves.epochs || training?.epochs || 0;
   const trainingStage = run.stages.find((s) => s.name === 'training');
   const eta = trainingStage?.state === 'running' ? (trainingStage.progress?.etaSec ?? curves.etaSec) : null;
+  const fit = current?.id === run.id ? current.fit : null;
+  const modelKind = curves.modelKind ?? fit?.kind ?? (current?.config.training as { model?: string } | undefined)?.model ?? null;
+  // wait-linear and the other closed-form models: no epochs, no curve, no TensorFlow.js; their fit is shown instead.
+  const closedForm = fit?.closedForm ?? (modelKind !== null && modelKind.startsWith('wait-'));
   const compare = () => {
     useCompareStore.getState().setSelected([run.id]);
     navigate('compare');
@@ -131,23 +156,30 @@ export function RunPage() {
           <div className="sub">
             <span className="mono">{run.id}</span> · {run.traceName} · started {formatClock(run.createdMs / 1000)} UTC
             {run.finishedMs && run.state !== 'running' ? ` · took ${formatDuration((run.finishedMs - run.createdMs) / 1000)}` : ''}
-            {run.origin === 'cli' ? ' · a `mirage run` folder' : ''}
+            {run.origin === 'cli' ? ' · a folder written by mirage run' : ''}
           </div>
         </div>
         {run.state === 'running' && (
-          <button type="button" className="btn" onClick={() => void cancel(run.id)} data-testid="cancel-run">
+          <button type="button" className="btn" onClick={() => void cancel(run.id)} disabled={!online} data-testid="cancel-run">
             <StopIcon /> Cancel run
           </button>
         )}
         {run.resumable && (
-          <button type="button" className="btn primary" onClick={() => void resume(run.id)} data-testid="resume-run">
+          <button
+            type="button"
+            className="btn primary"
+            onClick={() => void resume(run.id)}
+            disabled={!online}
+            title={online ? 'Continue this run: finished stages are reused' : 'No connection to the back end'}
+            data-testid="resume-run"
+          >
             <PlayIcon /> Resume
           </button>
         )}
         <button type="button" className="btn" onClick={editCopy} disabled={!current} title="A new experiment from this run's config">
           <FlaskIcon /> Edit a copy
         </button>
-        <button type="button" className={run.state === 'done' ? 'btn primary' : 'btn'} onClick={compare} disabled={run.state !== 'done'} data-testid="open-compare">
+        <button type="button" className={run.state === 'done' ? 'btn primary' : 'btn'} onClick={compare} disabled={run.state !== 'done' || !online} data-testid="open-compare">
           <CompareIcon /> Compare
         </button>
       </div>
@@ -155,7 +187,9 @@ export function RunPage() {
       {actionError && <ErrorNotice onDismiss={dismissError}>{actionError}</ErrorNotice>}
       {run.state === 'failed' && (
         <ErrorNotice testId="run-error">
-          <strong>The run failed.</strong> <span style={{ whiteSpace: 'pre-wrap' }}>{run.error}</span>
+          <strong>The run failed.</strong> <span style={{ whiteSpace: 'pre-wrap' }}>
+            <RichText text={run.error ?? ''} />
+          </span>
         </ErrorNotice>
       )}
       {(run.state === 'interrupted' || run.state === 'cancelled') && (
@@ -168,33 +202,55 @@ export function RunPage() {
       )}
 
       <div className="kpis">
-        <Kpi label="Epoch" value={epochs ? `${epoch} / ${epochs}` : '–'} note={
-            curves.earlyStop
-              ? `stopped early, best epoch ${curves.earlyStop.bestEpoch}`
-              : curves.phase && curves.phase !== 'main'
-                ? `phase ${curves.phase}`
-                : training?.bestValLoss != null
-                  ? `best val loss ${formatNumber(training.bestValLoss, 4)}`
-                  : undefined
-          } testId="kpi-epoch" />
-        <Kpi label="Throughput" value={samplesPerSec !== null ? `${formatInt(samplesPerSec)} /s` : '–'} note="samples per second" testId="kpi-throughput" />
+        {closedForm ? (
+          <Kpi label="Fit" value="closed form" note="no epochs: solved in one step" testId="kpi-epoch" />
+        ) : (
+          <Kpi
+            label="Epoch"
+            value={epochs ? `${epoch} / ${epochs}` : '–'}
+            note={
+              curves.earlyStop
+                ? `stopped early, best epoch ${curves.earlyStop.bestEpoch}`
+                : curves.phase && curves.phase !== 'main'
+                  ? `phase ${curves.phase}`
+                  : training?.bestValLoss != null
+                    ? `best val loss ${formatNumber(training.bestValLoss, 4)}`
+                    : 'when training starts'
+            }
+            testId="kpi-epoch"
+          />
+        )}
+        {closedForm ? (
+          <Kpi
+            label="Held-out error"
+            value={fitError(fit) ?? '–'}
+            note={fit ? 'MAE of the wait, held-out samples' : 'once fitted'}
+            testId="kpi-throughput"
+          />
+        ) : (
+          <Kpi label="Throughput" value={samplesPerSec !== null ? `${formatInt(samplesPerSec)} /s` : '–'} note="samples per second" testId="kpi-throughput" />
+        )}
         <Kpi
-          label="Training ETA"
+          label={closedForm ? 'Fitting' : 'Training ETA'}
           value={eta !== null && eta !== undefined ? formatDuration(eta) : trainingStage?.state === 'done' || trainingStage?.state === 'reused' ? 'done' : '–'}
           note={
             trainingStage?.state === 'done' && trainingStage.seconds !== null
-              ? `trained in ${formatDuration(trainingStage.seconds)}`
+              ? `${closedForm ? 'fitted' : 'trained'} in ${formatDuration(trainingStage.seconds)}`
               : trainingStage?.state === 'reused'
                 ? 'reused from an earlier run'
                 : trainingStage?.state
           }
         />
-        <Kpi label="TensorFlow.js" value={<span data-testid="tfjs-backend">{backend ? backend.split(' ')[0] : '–'}</span>} note={backend ?? 'chosen when training starts'} />
-        <Kpi label="Model" value={curves.modelKind ?? (current?.config.training as { model?: string } | undefined)?.model ?? '–'} note={curves.parameters !== null ? `${formatInt(curves.parameters)} parameters` : undefined} />
+        <Kpi
+          label="TensorFlow.js"
+          value={<span data-testid="tfjs-backend">{closedForm ? 'not used' : backend ? backend.split(' ')[0] : '–'}</span>}
+          note={closedForm ? 'plain arithmetic, no tensors' : (backend ?? 'chosen when training starts')}
+        />
+        <Kpi label="Model" value={modelKind ?? '–'} note={curves.parameters !== null ? `${formatInt(curves.parameters)} parameters` : fit?.trainRows != null ? `fitted on ${formatInt(fit.trainRows)} rows` : undefined} />
         <Kpi
           label="Model mean |reward|"
           value={run.metrics ? `${formatNumber(run.metrics[0].meanAbsRewardHours, 2)} h` : '–'}
-          note={run.metrics ? `reactive ${formatNumber(run.metrics.find((m) => m.policy === 'reactive')?.meanAbsRewardHours ?? Number.NaN, 2)} h` : 'after validation'}
+          note={run.metrics ? versusBest(run) : 'after validation'}
           testId="kpi-reward"
         />
       </div>
@@ -206,9 +262,28 @@ export function RunPage() {
             <span className="hint">reused when their inputs did not change, as in mirage run</span>
           </div>
           <div className="panel-body">
-            <StageList run={run} onCancel={() => void cancel(run.id)} />
+            <StageList run={run} config={current?.config} onCancel={() => void cancel(run.id)} />
           </div>
         </section>
+        {closedForm ? (
+          <section className="panel" aria-label="Model fit" data-testid="fit-section">
+            <div className="panel-head">
+              <h2>Model fit</h2>
+              <span className="hint">closed form: no loss curve to draw</span>
+            </div>
+            <div className="panel-body">
+              {fit ? (
+                <FitPanel fit={fit} />
+              ) : (
+                <div className="empty">
+                  {trainingStage?.state === 'done' || trainingStage?.state === 'reused'
+                    ? 'The fitted model of this run cannot be read (its folder is gone, or the run was written by an older version).'
+                    : 'The model is fitted in one step once the dataset is built; its held-out errors appear here.'}
+                </div>
+              )}
+            </div>
+          </section>
+        ) : (
         <section className="panel chart-panel" aria-label="Training curves" data-testid="loss-panel">
           <div className="panel-head">
             <h2>Training curves</h2>
@@ -230,7 +305,9 @@ export function RunPage() {
           <div style={{ padding: '0 4px 4px' }}>
             <LossChart curves={curves} view={{ smoothing, logScale }} theme={theme} testId="loss-chart" />
           </div>
+          {fit && <FitPanel fit={fit} />}
         </section>
+        )}
       </div>
 
       {run.metrics && (
@@ -249,6 +326,8 @@ export function RunPage() {
           </div>
         </section>
       )}
+      {run.state === 'done' && <PolicyBundlePanel runId={run.id} />}
+      <RunFilesPanel run={run} />
     </div>
   );
 }

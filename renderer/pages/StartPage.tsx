@@ -1,44 +1,10 @@
 import { useEffect } from 'react';
 import { openSample, openTraceWithPicker } from '../actions.js';
 import { DatabaseIcon, FileIcon, FolderIcon } from '../components/icons.js';
-import { RejectedTable } from '../components/RejectedTable.js';
-import { formatBytes, formatInt } from '../lib/format.js';
+import { formatBytes } from '../lib/format.js';
 import { useRecentStore } from '../stores/recent.js';
 import { useTraceStore } from '../stores/trace.js';
 import { useConnectionStore } from '../stores/connection.js';
-
-function OpenError() {
-  const error = useTraceStore((s) => s.error);
-  const dismiss = useTraceStore((s) => s.dismissError);
-  if (!error) return null;
-  const where = error.file ? `${error.file}${error.line !== null ? `, line ${formatInt(error.line)}` : ''}` : null;
-  return (
-    <section className="panel" data-testid="open-error" role="alert">
-      <div className="notice error" style={{ border: 0, borderLeft: '3px solid var(--danger)', borderRadius: 'var(--radius) var(--radius) 0 0' }}>
-        <div className="grow">
-          <div style={{ fontWeight: 600 }}>Could not open {error.fileName}</div>
-          {where && (
-            <div className="where" data-testid="open-error-where">
-              {where}
-              {error.reason ? `: ${error.reason}` : ''}
-            </div>
-          )}
-          {!where && <div>{error.message}</div>}
-        </div>
-        <div className="actions">
-          <button type="button" className="btn small" onClick={dismiss}>
-            Dismiss
-          </button>
-        </div>
-      </div>
-      {error.rejected.length > 0 && (
-        <div className="scroll-box">
-          <RejectedTable rows={error.rejected} total={error.rejectedCount} />
-        </div>
-      )}
-    </section>
-  );
-}
 
 export function StartPage() {
   const samples = useTraceStore((s) => s.samples);
@@ -64,7 +30,6 @@ export function StartPage() {
           Replay your cluster's Slurm history: load, queue and waits at a glance, then train a submission policy on it.
         </div>
       </div>
-      <OpenError />
       <div className="start-grid">
         <section className="panel dropzone" aria-label="Open a trace file">
           <FileIcon />

@@ -8,10 +8,12 @@ import type { ApiHandlers } from '../../core/api/handlers.js';
 import type { EventName } from '../../core/api/methods.js';
 import { createTransportPair } from '../../core/api/transport.js';
 import type { TrainEvent } from '../../core/train/events.js';
+import { PipelineConfigSchema } from '../../core/pipeline/config.js';
 import type { AppHost } from '../host/types.js';
 import { setServices } from '../services.js';
 import { useExperimentStore } from './experiment.js';
 import { subscribeRunEvents, useRunsStore } from './runs.js';
+import { useToastStore } from './toasts.js';
 
 /** The experiment and runs stores through the real client and validating connection, with events pushed as the host pushes them. */
 
@@ -80,8 +82,10 @@ describe('experiment store', () => {
     });
     await useExperimentStore.getState().load();
     useExperimentStore.getState().applyPreset('quick');
-    expect(useExperimentStore.getState()).toMatchObject({ source: 'preset quick', draft: { name: 'quick', dataset: { samples: 24 } } });
+    expect(useExperimentStore.getState()).toMatchObject({ source: 'preset quick', edited: false, draft: { name: 'quick', dataset: { samples: 24 } } });
     useExperimentStore.getState().setField(['dataset', 'samples'], 0);
+    // The label no longer claims the plain preset.
+    expect(useExperimentStore.getState()).toMatchObject({ source: 'preset quick', edited: true });
     expect(useExperimentStore.getState().check.issues.has('dataset.samples')).toBe(true);
     expect(useExperimentStore.getState().lastValid?.dataset.samples).toBe(24);
     await useExperimentStore.getState().saveFile();
@@ -89,7 +93,9 @@ describe('experiment store', () => {
     useExperimentStore.getState().setField(['dataset', 'samples'], 30);
     await useExperimentStore.getState().saveFile();
     expect(saved[0].suggestedName).toBe('quick.json');
-    expect(JSON.parse(saved[0].text)).toMatchObject({ name: 'quick', dataset: { samples: 30, probes: 7 }, validation: { samples: 156 } });
+    // The whole config as the CLI reads it: the edit, and the schema's defaults for the rest.
+    const defaults = PipelineConfigSchema.parse({});
+    expect(JSON.parse(saved[0].text)).toMatchObject({ name: 'quick', dataset: { samples: 30, probes: defaults.dataset.probes }, validation: { samples: defaults.validation.samples } });
   });
 
   it('loads a file as it is, showing what the CLI would refuse, and says why a run did not start', async () => {
@@ -146,5 +152,38 @@ describe('runs store', () => {
     await expect.poll(() => useRunsStore.getState().runs[0].state).toBe('cancelled');
     push('run.status', info('r2'));
     await expect.poll(() => useRunsStore.getState().runs.map((r) => r.id).sort()).toEqual(['r1', 'r2']);
+  });
+
+  it('announces a run that ends (with its result against the best baseline), and keeps tags a status event does not carry', async () => {
+    useHandlers({
+      'runs.list': async () => [info('r1')],
+      'runs.annotate': async ({ annotation }) => ({ ...info('r1'), ...annotation }),
+    });
+    useToastStore.setState({ toasts: [] });
+    await useRunsStore.getState().refresh();
+    expect(await useRunsStore.getState().annotate('r1', { tags: ['paper'], note: 'n' })).toBeNull();
+    // The running run's status events carry no tags: the ones known stay.
+    push('run.status', info('r1'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(useRunsStore.getState().runs[0]).toMatchObject({ tags: ['paper'], note: 'n' });
+    expect(useToastStore.getState().toasts).toEqual([]);
+
+    const metrics = [
+      { policy: 'model-x', n: 12, meanAbsRewardHours: 0.4, meanInterruptionHours: 0.1, meanOverlapHours: 0.3, zeroInterruptionShare: 0.9 },
+      { policy: 'reactive', n: 12, meanAbsRewardHours: 0.52, meanInterruptionHours: 0.52, meanOverlapHours: 0, zeroInterruptionShare: 0.8 },
+      { policy: 'average', n: 12, meanAbsRewardHours: 0.65, meanInterruptionHours: 0.4, meanOverlapHours: 0.25, zeroInterruptionShare: 0.8 },
+    ];
+    push('run.status', { ...info('r1', 'done'), metrics });
+    await expect.poll(() => useToastStore.getState().toasts.length).toBe(1);
+    expect(useToastStore.getState().toasts[0]).toMatchObject({
+      kind: 'ok',
+      title: 'Run quick finished',
+      body: 'model 0.400 h mean |reward|, 0.120 h better than reactive',
+    });
+    expect(useToastStore.getState().toasts[0].action?.label).toBe('Open');
+    // Only a change from running announces: the same state again does not.
+    push('run.status', { ...info('r1', 'done'), metrics });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(useToastStore.getState().toasts).toHaveLength(1);
   });
 });

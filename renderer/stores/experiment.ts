@@ -18,6 +18,8 @@ interface ExperimentState {
   lastValid: ConfigCheck['config'];
   /** Where the draft came from: "defaults", "preset quick", "file my.json", "run …". */
   source: string;
+  /** A field was changed since the draft came from `source` (the label then says so). */
+  edited: boolean;
   presets: Preset[];
   traces: TraceChoice[];
   loaded: boolean;
@@ -47,6 +49,7 @@ export const useExperimentStore = create<ExperimentState>()((set, get) => ({
   check: checkConfig({}),
   lastValid: checkConfig({}).config,
   source: 'defaults',
+  edited: false,
   presets: [],
   traces: [],
   loaded: false,
@@ -63,12 +66,12 @@ export const useExperimentStore = create<ExperimentState>()((set, get) => ({
   setField(path, value) {
     const draft = setAt(get().draft, path, value);
     const check = checkConfig(draft);
-    set({ draft, check, lastValid: check.config ?? get().lastValid });
+    set({ draft, check, lastValid: check.config ?? get().lastValid, edited: true });
   },
 
   replace(draft, source) {
     const check = checkConfig(draft);
-    set({ draft, check, lastValid: check.config ?? get().lastValid, source, error: null });
+    set({ draft, check, lastValid: check.config ?? get().lastValid, source, edited: false, error: null });
   },
 
   applyPreset(name) {

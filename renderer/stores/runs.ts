@@ -1,12 +1,14 @@
 import { create } from 'zustand';
 import type { ApiClient } from '../../core/api/client.js';
-import type { RunInfo, StageProgress } from '../../core/api/experiment.js';
+import type { ModelFit, RunAnnotation, RunInfo, StageProgress } from '../../core/api/experiment.js';
 import type { EventPayload } from '../../core/api/methods.js';
 import { ApiError } from '../../core/api/protocol.js';
 import type { TrainEvent } from '../../core/train/events.js';
 import type { TrainCurves } from '../lib/trainCurves.js';
 import { CurveBuilder, emptyCurves } from '../lib/trainCurves.js';
 import { services } from '../services.js';
+import { useToastStore } from './toasts.js';
+import { useUiStore } from './ui.js';
 
 /**
  * The runs in the back end's runs folder, and the one shown on the run page
@@ -20,7 +22,7 @@ interface RunsState {
   listError: string | null;
   /** The run on the run page. */
   currentId: string | null;
-  current: { id: string; config: Record<string, unknown>; charts: string[] } | null;
+  current: { id: string; config: Record<string, unknown>; charts: string[]; fit: ModelFit | null } | null;
   curves: TrainCurves;
   /** Why the last action on a run failed. */
   actionError: string | null;
@@ -29,6 +31,8 @@ interface RunsState {
   cancel(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Sets a run's tags and note; resolves to why it failed, or null. */
+  annotate(id: string, annotation: RunAnnotation): Promise<string | null>;
   dismissError(): void;
   onStatus(info: RunInfo): void;
   onProgress(event: EventPayload<'run.progress'>): void;
@@ -39,13 +43,18 @@ let builder = new CurveBuilder();
 /** Training events of the current run that arrived while its history was being fetched. */
 let buffered: TrainEvent[] | null = null;
 
-const message = (error: unknown): string => (error instanceof ApiError || error instanceof Error ? error.message : String(error));
+/** Why a call failed, with the schema's issues when the back end refused the request. */
+const message = (error: unknown): string => {
+  if (error instanceof ApiError) return [error.message, ...(error.payload.issues ?? [])].join(': ');
+  return error instanceof Error ? error.message : String(error);
+};
 
 const upsert = (runs: RunInfo[], info: RunInfo): RunInfo[] => {
   const i = runs.findIndex((r) => r.id === info.id);
   if (i < 0) return [info, ...runs].sort((a, b) => b.createdMs - a.createdMs);
   const next = runs.slice();
-  next[i] = info;
+  // A running run's status events do not carry its tags and note: keep those known.
+  next[i] = info.tags === undefined && info.note === undefined ? { ...info, tags: runs[i].tags, note: runs[i].note } : info;
   return next;
 };
 
@@ -78,7 +87,7 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
       builder = new CurveBuilder(detail.trainEvents);
       builder.add(buffered ?? []);
       buffered = null;
-      set((s) => ({ current: { id, config: detail.config, charts: detail.charts }, curves: builder.value, runs: upsert(s.runs, detail.info) }));
+      set((s) => ({ current: { id, config: detail.config, charts: detail.charts, fit: detail.fit ?? null }, curves: builder.value, runs: upsert(s.runs, detail.info) }));
     } catch (error) {
       buffered = null;
       set({ actionError: message(error) });
@@ -112,14 +121,29 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
     }
   },
 
+  async annotate(id, annotation) {
+    try {
+      const info = await services().client.call('runs.annotate', { runId: id, annotation });
+      set((s) => ({ runs: upsert(s.runs, info) }));
+      return null;
+    } catch (error) {
+      return message(error);
+    }
+  },
+
   dismissError() {
     set({ actionError: null });
   },
 
   onStatus(info) {
+    const trained = (r: RunInfo | undefined) => r?.stages.some((s) => s.name === 'training' && (s.state === 'done' || s.state === 'reused')) ?? false;
+    const before = get().runs.find((r) => r.id === info.id);
     set((s) => ({ runs: upsert(s.runs, info) }));
-    // A finished run has its charts now: fetch them for the run page.
-    if (info.id === get().currentId && info.state !== 'running' && get().current && get().current!.charts.length === 0 && info.state === 'done') void get().open(info.id);
+    if (before?.state === 'running' && info.state !== 'running') announceEnd(info);
+    const current = get().current;
+    if (info.id !== get().currentId || !current) return;
+    // A finished run has its charts now, a just-trained model its fit: fetch them for the run page.
+    if ((info.state === 'done' && current.charts.length === 0) || (trained(info) && !trained(before) && !current.fit)) void get().open(info.id);
   },
 
   onProgress({ runId, stage, progress }) {
@@ -141,6 +165,44 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
     set({ curves: builder.value });
   },
 }));
+
+/** The model's mean |reward| against the better baseline, in words ("0.120 h better than reactive"); '' before validation. */
+export function versusBest(info: RunInfo): string {
+  const [model, ...rest] = info.metrics ?? [];
+  const baselines = rest.filter((m) => m.policy !== model?.policy);
+  if (!model || baselines.length === 0) return '';
+  const best = baselines.reduce((a, b) => (b.meanAbsRewardHours < a.meanAbsRewardHours ? b : a));
+  const diff = model.meanAbsRewardHours - best.meanAbsRewardHours;
+  if (Math.abs(diff) < 0.0005) return `same as ${best.policy}`;
+  return `${Math.abs(diff).toFixed(3)} h ${diff < 0 ? 'better' : 'worse'} than ${best.policy}`;
+}
+
+/** A finished run's result in one line. */
+export function headline(info: RunInfo): string {
+  const model = info.metrics?.[0];
+  return model ? `model ${model.meanAbsRewardHours.toFixed(3)} h mean |reward|, ${versusBest(info)}` : '';
+}
+
+/** A run this UI saw running has ended: a corner notice with its result and a way to it, and the tab's title says so. */
+function announceEnd(info: RunInfo): void {
+  const open = () => {
+    void useRunsStore.getState().open(info.id);
+    useUiStore.getState().navigate('run');
+  };
+  const body =
+    info.state === 'done' ? headline(info) || 'validated: see its results' : info.state === 'failed' ? (info.error ?? 'it failed').split('\n')[0] : 'it can be resumed';
+  useToastStore.getState().push({
+    kind: info.state === 'done' ? 'ok' : info.state === 'failed' ? 'error' : 'info',
+    title: `Run ${info.name} ${info.state === 'done' ? 'finished' : info.state}`,
+    body,
+    action: useUiStore.getState().page === 'run' && useRunsStore.getState().currentId === info.id ? null : { label: 'Open', run: open },
+  });
+  if (typeof document !== 'undefined' && document.hidden) {
+    const title = document.title;
+    document.title = `${info.state === 'done' ? '✓' : '!'} ${info.name} · ${title}`;
+    document.addEventListener('visibilitychange', () => (document.title = title), { once: true });
+  }
+}
 
 /** Wires the back end's run events to the store (once, at start-up), and refreshes after each (re)connect. */
 export function subscribeRunEvents(client: ApiClient): void {

@@ -23,6 +23,9 @@ import { useUiStore } from './ui.js';
 
 const overview = (jobCount: number): TraceOverview => ({
   capacityNodes: 8,
+  capacitySource: 'given',
+  partitions: [],
+  startUnknownCount: 0,
   jobCount,
   startedCount: jobCount,
   userCount: 1,

@@ -35,13 +35,24 @@ interface TraceState {
   samples: TraceSample[];
   /** False until the back end listed its samples (the start page keeps their place meanwhile). */
   samplesLoaded: boolean;
-  open(target: OpenTarget): Promise<void>;
+  /** Opens a trace; `keepPage` stays on the page shown (a reload restoring its trace) instead of going to the overview. */
+  open(target: OpenTarget, options?: { keepPage?: boolean }): Promise<void>;
   cancelOpen(): void;
   loadSamples(): Promise<void>;
   /** Recomputes the overview for another cluster size. */
   setCapacity(capacityNodes: number): Promise<void>;
   /** Reopens the current trace (after the back end restarted and lost it). */
   reopen(): Promise<void>;
+  /**
+   * After every (re)connection: finds the trace this tab had open (also
+   * across a reload, from session storage) in the back end, or opens it
+   * again (samples, desktop paths); an uploaded file the back end no longer
+   * holds gets a notice saying to open it again.
+   */
+  ensureOpen(): Promise<void>;
+  /** Why the trace this tab had open could not be restored (shown until dismissed). */
+  lost: string | null;
+  dismissLost(): void;
   dismissError(): void;
 }
 
@@ -49,6 +60,53 @@ function toSource(target: OpenTarget): TraceSource | null {
   if (target.kind === 'sample') return { kind: 'sample', name: target.name };
   if (target.kind === 'path') return { kind: 'path', path: target.path };
   return null;
+}
+
+const SESSION_KEY = 'mirage.trace';
+
+/** What the tab remembers of its open trace across a reload (the File of an upload cannot be kept, its id in the back end can). */
+interface RememberedTrace {
+  target: Exclude<OpenTarget, { kind: 'file' }> | { kind: 'upload'; name: string };
+  traceId: string;
+  sha256: string;
+}
+
+function remember(value: RememberedTrace | null): void {
+  try {
+    if (value) sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(SESSION_KEY);
+  } catch {
+    // storage disabled: a reload then starts without the trace
+  }
+}
+
+function remembered(): RememberedTrace | null {
+  try {
+    const raw = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as RememberedTrace | null;
+    if (!raw || typeof raw.traceId !== 'string' || typeof raw.sha256 !== 'string' || typeof raw.target?.kind !== 'string') return null;
+    return raw;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a trace with no job is refused: a file with only a header says so, with its notes. */
+function noJobsError(summary: TraceSummary): TraceOpenError {
+  const first = summary.rejected[0];
+  const notes = summary.notes.length ? ` (${summary.notes.join('; ')})` : '';
+  const message =
+    summary.rows === 0
+      ? `${summary.fileName} has a ${summary.format} header but no job rows: there is nothing to replay${notes}.`
+      : `No job could be read from ${summary.fileName}: all ${summary.rejectedCount} of its ${summary.rows} rows were rejected${first ? '; the first one:' : '.'}`;
+  return {
+    fileName: summary.fileName,
+    message,
+    file: first?.file ?? null,
+    line: first?.line ?? null,
+    reason: first?.reason ?? null,
+    rejected: summary.rejected,
+    rejectedCount: summary.rejectedCount,
+  };
 }
 
 function describeError(name: string, error: unknown): TraceOpenError {
@@ -67,8 +125,9 @@ export const useTraceStore = create<TraceState>()((set, get) => ({
   error: null,
   samples: [],
   samplesLoaded: false,
+  lost: null,
 
-  async open(target) {
+  async open(target, options) {
     const { client } = services();
     const name = target.kind === 'sample' ? target.label : target.name;
     const previous = get().status === 'ready' ? 'ready' : 'idle';
@@ -93,27 +152,15 @@ export const useTraceStore = create<TraceState>()((set, get) => ({
       return;
     }
     if (summary.overview.jobCount === 0) {
-      const first = summary.rejected[0];
-      set({
-        status: 'error',
-        loading: null,
-        error: {
-          fileName: summary.fileName,
-          message: `No job could be read from ${summary.fileName}: ${summary.rejectedCount} of ${summary.rows} rows were rejected.`,
-          file: first?.file ?? summary.fileName,
-          line: first?.line ?? null,
-          reason: first?.reason ?? null,
-          rejected: summary.rejected,
-          rejectedCount: summary.rejectedCount,
-        },
-      });
+      set({ status: 'error', loading: null, error: noJobsError(summary) });
       return;
     }
     const old = get().summary;
     if (old) void client.call('trace.close', { traceId: old.traceId }).catch(() => {});
-    set({ status: 'ready', loading: null, summary, target, error: null });
+    set({ status: 'ready', loading: null, summary, target, error: null, lost: null });
+    remember({ target: target.kind === 'file' ? { kind: 'upload', name: target.name } : target, traceId: summary.traceId, sha256: summary.sha256 });
     useJobTableStore.getState().reset();
-    useUiStore.getState().navigate('overview');
+    if (!options?.keepPage) useUiStore.getState().navigate('overview');
     if (target.kind === 'sample') void useRecentStore.getState().add({ kind: 'sample', name: target.name, label: target.label, openedAtMs: Date.now() });
     if (target.kind === 'path') void useRecentStore.getState().add({ kind: 'path', path: target.path, label: target.name, openedAtMs: Date.now() });
   },
@@ -138,6 +185,43 @@ export const useTraceStore = create<TraceState>()((set, get) => ({
     const { target, summary } = get();
     if (!target || !summary || target.kind === 'file') return;
     await get().open(target);
+  },
+
+  async ensureOpen() {
+    const { client } = services();
+    const kept = remembered();
+    if (!kept || get().status === 'loading') return;
+    try {
+      const summary = await client.call('trace.summary', { traceId: kept.traceId });
+      if (summary.sha256 === kept.sha256) {
+        if (get().summary?.traceId !== summary.traceId) {
+          set({ status: 'ready', summary, target: kept.target.kind === 'upload' ? null : kept.target, error: null });
+          useJobTableStore.getState().reset();
+        }
+        return;
+      }
+    } catch {
+      // not held any more (the back end restarted, or closed it for memory): open it again below
+    }
+    const target = kept.target;
+    if (target.kind !== 'upload') {
+      await get().open(target, { keepPage: true });
+      return;
+    }
+    const name = target.name;
+    remember(null);
+    set({
+      status: 'idle',
+      summary: null,
+      target: null,
+      lost: `${name} is no longer open in mirage serve (it was restarted). A browser cannot reopen an uploaded file by itself: open it again.`,
+    });
+    const page = useUiStore.getState().page;
+    if (page === 'overview' || page === 'jobs' || page === 'rejected') useUiStore.getState().navigate('start');
+  },
+
+  dismissLost() {
+    set({ lost: null });
   },
 
   dismissError() {

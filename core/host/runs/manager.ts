@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { RunDetail, RunInfo, RunStage, StageProgress } from '../../api/experiment.js';
+import { join, relative } from 'node:path';
+import type { RunAnnotation, RunDetail, RunFile, RunInfo, RunStage, StageProgress } from '../../api/experiment.js';
+import { RUN_LOG_FILE, RunLog, listRunFiles, readRunFile } from './files.js';
+import { readModelFit, stageDirsOf } from './fit.js';
 import { ServiceError } from '../../api/errors.js';
 import type { PipelineConfig } from '../../pipeline/config.js';
 import { parsePipelineConfig } from '../../pipeline/config.js';
@@ -42,7 +45,13 @@ interface ActiveRun {
   /** Sent, but perhaps not on disk yet (a reader adds them; repeats are harmless to the curves). */
   unwritten: TrainEvent[];
   trainWrite: Promise<void>;
+  /** Stage output folders as the pipeline reports them (pipeline.json lists them only at the end). */
+  stageDirs: Map<string, string>;
 }
+
+/** A stage's time left is estimated once this long and this share into it. */
+const ETA_AFTER_SEC = 3;
+const ETA_AFTER_SHARE = 0.05;
 
 interface StageClock {
   name: string;
@@ -79,9 +88,35 @@ export class RunManager {
     const infos: RunInfo[] = [];
     for (const id of await this.store.listIds()) {
       const info = await this.infoOf(id);
-      if (info) infos.push(info);
+      if (info) infos.push(await this.annotated(info));
     }
     return infos.sort((a, b) => b.createdMs - a.createdMs || b.id.localeCompare(a.id));
+  }
+
+  /** The info with the user's tags and note. */
+  private async annotated(info: RunInfo): Promise<RunInfo> {
+    const annotation = await this.store.readAnnotation(info.id);
+    return annotation ? { ...info, tags: annotation.tags, note: annotation.note } : info;
+  }
+
+  async files(id: string): Promise<RunFile[]> {
+    if (!(await this.infoOf(id))) throw new ServiceError('not-found', `no run ${id} in ${this.store.dir}`);
+    return listRunFiles(this.store.runDir(id));
+  }
+
+  async file(id: string, path: string): Promise<string> {
+    if (!(await this.infoOf(id))) throw new ServiceError('not-found', `no run ${id} in ${this.store.dir}`);
+    return readRunFile(this.store.runDir(id), path);
+  }
+
+  /** Sets a run's tags and note; the run as listed, told to every UI. */
+  async annotate(id: string, annotation: RunAnnotation): Promise<RunInfo> {
+    const info = await this.infoOf(id);
+    if (!info) throw new ServiceError('not-found', `no run ${id} in ${this.store.dir}`);
+    await this.store.writeAnnotation(id, annotation);
+    const out = await this.annotated(info);
+    this.options.events.emit('run.status', out);
+    return out;
   }
 
   /** A run's info, with a run whose process went away marked interrupted (and written so). */
@@ -118,13 +153,28 @@ export class RunManager {
     if (!record && this.active?.id !== id) {
       const cli = await this.store.readCliRun(id);
       if (!cli) throw new ServiceError('not-found', `no run ${id} in ${this.store.dir}`);
-      return { info: cli.info, config: cli.config, trainEvents: cli.trainingDir ? await historyEvents(cli.trainingDir) : [], charts: await chartsOf(this.store.runDir(id)) };
+      const runDir = this.store.runDir(id);
+      return {
+        info: await this.annotated(cli.info),
+        config: cli.config,
+        trainEvents: cli.trainingDir ? await historyEvents(cli.trainingDir) : [],
+        charts: await chartsOf(runDir),
+        fit: await readModelFit(await stageDirsOf(runDir)),
+      };
     }
     // Taken before reading the file: whatever is written meanwhile is then in one or both (repeats are harmless).
     const notOnDisk = this.active?.id === id ? [...this.active.unwritten, ...this.active.pendingTrain] : [];
     const info = await this.infoOf(id);
     const trainEvents = [...(await this.store.readTrainEvents(id)), ...notOnDisk];
-    return { info: info!, config: await this.store.readConfig(id), trainEvents, charts: await chartsOf(this.store.runDir(id)) };
+    const runDir = this.store.runDir(id);
+    // The stages' folders: as the running pipeline reports them, as run.json kept them, or from pipeline.json at the end.
+    const known = new Map(this.active?.id === id ? this.active.stageDirs : []);
+    for (const stage of info?.stages ?? []) {
+      // Only a folder under the run's stages/ (run.json is a file on disk: never a path elsewhere).
+      if (stage.dir && /^stages[\\/][A-Za-z0-9._-]+$/.test(stage.dir) && !stage.dir.includes('..') && !known.has(stage.name)) known.set(stage.name, join(runDir, stage.dir));
+    }
+    const fit = await readModelFit(await stageDirsOf(runDir, known));
+    return { info: await this.annotated(info!), config: await this.store.readConfig(id), trainEvents, charts: await chartsOf(runDir), fit };
   }
 
   /** Starts and resumes one after another: a second request waits, then finds the first running. */
@@ -224,7 +274,7 @@ export class RunManager {
   /** Takes the run (it is this process's from now), writes its record, and starts it in the background. */
   private async launch(id: string, info: StoredInfo, config: PipelineConfig, tracePath: string, pipeline: PipelineModule): Promise<RunInfo> {
     const controller = new AbortController();
-    const active: ActiveRun = { id, controller, info, done: Promise.resolve(), interrupting: false, pendingTrain: [], unwritten: [], trainWrite: Promise.resolve() };
+    const active: ActiveRun = { id, controller, info, done: Promise.resolve(), interrupting: false, pendingTrain: [], unwritten: [], trainWrite: Promise.resolve(), stageDirs: new Map() };
     this.active = active;
     // On disk before anyone is told about it: a UI asking for it at once finds it.
     await this.store.writeRecord(id, { kind: 'mirage-workbench-run', version: 1, info, owner: { pid: process.pid, hostId: this.hostId } });
@@ -237,6 +287,9 @@ export class RunManager {
     const progressIntervalMs = this.options.progressIntervalMs ?? 150;
     const trainFlushMs = this.options.trainFlushMs ?? 200;
     let clock: StageClock | null = null;
+    const logPath = join(this.store.runDir(id), RUN_LOG_FILE);
+    const runLog = new RunLog(logPath, (m) => this.log(`run ${id}: ${m}`));
+    runLog.write(`${existsSync(logPath) ? 'resumed' : 'started'} ${config.name}: trace ${config.trace.path}, model ${config.training.model}`);
     let lastProgressMs = 0;
     let lastSavedMs = Date.now();
 
@@ -274,12 +327,15 @@ export class RunManager {
       if (p.done < clock.firstDone || p.total !== clock.lastTotal) clock = { ...clock, firstDone: p.done, firstMs: now, lastTotal: p.total };
       const seconds = (now - clock.firstMs) / 1000;
       const ratePerSec = seconds > 0.2 ? (p.done - clock.firstDone) / seconds : 0;
+      // No time left is said before the rate means something (3 s and 5 % into the part): early
+      // estimates jumped from 2 min to 6 min and back.
+      const settled = seconds >= ETA_AFTER_SEC && p.total > 0 && (p.done - clock.firstDone) / p.total >= ETA_AFTER_SHARE;
       const progress: StageProgress = {
         done: p.done,
         total: p.total,
         unit: p.unit,
         ratePerSec,
-        etaSec: ratePerSec > 0 ? Math.max(0, (p.total - p.done) / ratePerSec) : null,
+        etaSec: settled && ratePerSec > 0 ? Math.max(0, (p.total - p.done) / ratePerSec) : null,
       };
       const name = clock.name;
       active.info = { ...active.info, stages: active.info.stages.map((s) => (s.name === name ? { ...s, progress } : s)) };
@@ -318,12 +374,19 @@ export class RunManager {
         onProgress,
         onTrainEvent,
         onStage: (e) => {
+          runLog.write(
+            e.status === 'start'
+              ? `${e.stage}: running`
+              : `${e.stage}: ${e.status === 'reused' ? 'reused (same inputs as an earlier run)' : `done${e.seconds != null ? ` in ${e.seconds.toFixed(1)} s` : ''}`}`,
+          );
           if (e.status === 'start') {
             clock = { name: e.stage, firstDone: 0, firstMs: Date.now(), lastTotal: -1 };
             setStage(e.stage, { state: 'running', progress: null, seconds: null });
           } else {
+            if (e.dir) active.stageDirs.set(e.stage, e.dir);
             if (clock?.name === e.stage) clock = null;
-            setStage(e.stage, { state: e.status === 'reused' ? 'reused' : 'done', seconds: e.seconds ?? null, progress: null });
+            const dir = e.dir ? relative(this.store.runDir(id), e.dir) : undefined;
+            setStage(e.stage, { state: e.status === 'reused' ? 'reused' : 'done', seconds: e.seconds ?? null, progress: null, ...(dir ? { dir } : {}) });
           }
         },
       });
@@ -337,9 +400,18 @@ export class RunManager {
         stages: active.info.stages.map((s) => (s.state === 'running' ? { ...s, state: aborted ? 'cancelled' : 'failed', progress: null } : s)),
       };
     }
+    runLog.write(
+      final.state === 'done'
+        ? `done: ${(final.metrics ?? []).map((m) => `${m.policy} ${m.meanAbsRewardHours.toFixed(3)} h`).join(', ')} (mean |reward|)`
+        : final.state === 'failed'
+          ? `failed: ${final.error}`
+          : final.state === 'interrupted'
+            ? 'interrupted: the back end stopped; Resume continues it'
+            : 'cancelled by the user',
+    );
     clearInterval(trainTimer);
     flushTrain();
-    await active.trainWrite;
+    await Promise.all([active.trainWrite, runLog.flushed()]);
     // Free for the next run before anyone hears this one ended.
     if (this.active === active) this.active = null;
     const now = Date.now();

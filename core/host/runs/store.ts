@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { RunIdSchema, RunInfoSchema } from '../../api/experiment.js';
-import type { PolicyHeadline, RunInfo } from '../../api/experiment.js';
+import { RunAnnotationSchema, RunIdSchema, RunInfoSchema } from '../../api/experiment.js';
+import type { PolicyHeadline, RunAnnotation, RunInfo } from '../../api/experiment.js';
 import { writeFileAtomic } from '../../dataset/atomic.js';
 import type { PipelineConfig } from '../../pipeline/config.js';
 import { TrainEventSchema } from '../../train/events.js';
@@ -28,6 +28,8 @@ import type { TrainEvent } from '../../train/events.js';
 export const RUN_FILE = 'run.json';
 export const CONFIG_FILE = 'config.json';
 export const TRAIN_EVENTS_FILE = 'train-events.jsonl';
+/** The user's tags and note: a file of its own, so a `mirage run` folder can carry them too. */
+export const ANNOTATIONS_FILE = 'annotations.json';
 export const SHARED_STAGES_DIR = '.stages';
 export const UPLOADS_DIR = 'uploads';
 
@@ -209,6 +211,22 @@ export class RunStore {
     } catch {
       return null;
     }
+  }
+
+  async readAnnotation(id: string): Promise<RunAnnotation | null> {
+    try {
+      const parsed = RunAnnotationSchema.safeParse(JSON.parse(await readFile(join(this.runDir(id), ANNOTATIONS_FILE), 'utf8')));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Writes (atomically) or, when empty, removes a run's tags and note. */
+  async writeAnnotation(id: string, annotation: RunAnnotation): Promise<void> {
+    const path = join(this.runDir(id), ANNOTATIONS_FILE);
+    if (annotation.tags.length === 0 && annotation.note === '') await rm(path, { force: true });
+    else await writeFileAtomic(path, JSON.stringify(annotation, null, 1) + '\n');
   }
 
   /** Removes a run's folder (its stages/ link, not the shared stages it points to). */

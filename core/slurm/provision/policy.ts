@@ -1,6 +1,5 @@
-import type { Predictor } from '../../model/predictor.js';
 import type { DecisionRule } from '../../validate/decide.js';
-import { decideFromOutput, predecessorEndedDecision } from '../../validate/decide.js';
+import { decideFromOutput, hoursLeftInWindow, predecessorEndedDecision } from '../../validate/decide.js';
 import type { JobRecord } from '../client.js';
 import { isFinished } from './snapshot.js';
 
@@ -19,6 +18,8 @@ export interface DecisionContext {
   window(seqLen: number): Float32Array;
   /** Waits (s) of the last jobs seen starting, oldest first. */
   recentWaitsSec: readonly number[];
+  /** Consecutive decisions for this link, just before this one, whose output met the rule (rules with confirmations). */
+  streak: number;
 }
 
 export interface PolicyDecision {
@@ -28,6 +29,8 @@ export interface PolicyDecision {
   expectedIsInt: boolean;
   /** One line a person reads in the event log. */
   reason: string;
+  /** The streak including this decision (policies that count confirmations); absent: unchanged. */
+  streak?: number;
 }
 
 /** Decides, at each sample of the queue, whether to submit the successor now. */
@@ -71,34 +74,62 @@ export function averagePolicy(): ProvisionPolicy {
 }
 
 export interface ModelPolicyOptions {
-  /** Regressors: submit when the prediction (h) lies in [lowHours, highHours] (reference: [-0.5, 500]). Policies: greedy or seeded draw. */
+  /** How outputs become decisions: the rule a bundle was validated with, or one given by flags. */
   rule: DecisionRule;
-  /** Decide only once this many snapshots exist (reference: the full window). */
+  /** Decide only once this many snapshots exist (validation: the full window). */
   minHistory: number;
   /** Prediction (model hours) to real hours: divide by the time scale. */
   timeScale: number;
 }
 
-/** A trained model asked, at every sample, what submitting now would yield. */
-export function modelPolicy(predictor: Pick<Predictor, 'predictHours' | 'actionProbabilities' | 'seqLen' | 'kind'>, options: ModelPolicyOptions): ProvisionPolicy {
-  const isPolicy = options.rule.kind === 'policy';
-  if (isPolicy && !predictor.actionProbabilities) throw new Error(`a ${predictor.kind} model gives no action probabilities; use a regressor rule`);
+/**
+ * A model as the provisioner asks it: one output per window, the number the
+ * rule reads (validate/runner.ts modelEvaluator: reward hours, P(submit),
+ * risk...), so a live decision goes through the same code as a validated one.
+ */
+export interface ModelEvaluator {
+  /** The model kind, for the event log. */
+  kind: string;
+  seqLen: number;
+  evaluate(windows: Float32Array, count: number): Float32Array | Promise<Float32Array>;
+}
+
+/**
+ * A trained model asked at every sample; its output decides through
+ * decideFromOutput, as in validation, confirmations counted across samples.
+ */
+export function modelPolicy(model: ModelEvaluator, options: ModelPolicyOptions): ProvisionPolicy {
+  const { rule } = options;
   return {
-    name: `model (${predictor.kind})`,
-    decide(ctx) {
-      if (isFinished(ctx.pred)) {
-        const d = predecessorEndedDecision(options.rule);
-        return { ...d, reason: `predecessor ${ctx.pred.id} ended (${ctx.pred.state}): submit at once` };
+    name: `model (${model.kind})`,
+    async decide(ctx) {
+      // Pred's end is its start plus its limit: submit on it, as validation does (core/sim/chain.ts submitAtPredEnd),
+      // without waiting for Slurm to list the job as finished.
+      const endSec = predEndSec(ctx.pred);
+      if (isFinished(ctx.pred) || (endSec !== null && ctx.nowSec >= endSec)) {
+        const d = predecessorEndedDecision(rule);
+        return { ...d, streak: 0, reason: `predecessor ${ctx.pred.id} ${isFinished(ctx.pred) ? `ended (${ctx.pred.state})` : 'reached its time limit'}: submit at once` };
       }
       if (ctx.historySize < options.minHistory) {
         return { submit: false, expected: null, expectedIsInt: false, reason: `history ${ctx.historySize}/${options.minHistory} snapshots` };
       }
-      const window = ctx.window(predictor.seqLen);
-      const output = isPolicy ? predictor.actionProbabilities!(window, 1)[1] : predictor.predictHours(window, 1)[0];
-      const d = decideFromOutput(options.rule, output, { sampleIndex: ctx.link, decision: ctx.decisionNumber });
-      const hours = isPolicy ? d.expected : d.expected / options.timeScale;
-      const what = isPolicy ? `P(submit) ${output.toFixed(3)}` : `predicted reward ${output.toFixed(3)} model h (${hours.toFixed(4)} h here)`;
-      return { submit: d.submit, expected: hours, expectedIsInt: d.expectedIsInt, reason: `${what}: ${d.submit ? 'submit' : 'wait'}` };
+      const window = ctx.window(model.seqLen);
+      const output = (await model.evaluate(window, 1))[0];
+      const d = decideFromOutput(rule, output, { sampleIndex: ctx.link, decision: ctx.decisionNumber, hoursLeft: hoursLeftInWindow(window) }, ctx.streak);
+      const verdict = d.submit ? 'submit' : 'wait';
+      if (rule.kind === 'regressor') {
+        const hours = d.expected / options.timeScale;
+        const need = rule.confirmations ?? 1;
+        const confirm = need > 1 ? `, ${d.streak}/${need} in [${rule.lowHours}, ${rule.highHours}]` : '';
+        return { submit: d.submit, expected: hours, expectedIsInt: false, streak: d.streak, reason: `predicted reward ${output.toFixed(3)} model h (${hours.toFixed(4)} h here)${confirm}: ${verdict}` };
+      }
+      const what = rule.kind === 'policy' ? 'P(submit)' : `${rule.kind} output`;
+      return { submit: d.submit, expected: d.expected, expectedIsInt: d.expectedIsInt, streak: d.streak, reason: `${what} ${output.toFixed(3)}: ${verdict}` };
     },
   };
+}
+
+/** When the predecessor reaches its time limit (start + limit), seconds; null while pending or without a limit. */
+export function predEndSec(pred: JobRecord): number | null {
+  return pred.startSec !== null && pred.limitMinutes !== null ? pred.startSec + pred.limitMinutes * 60 : null;
 }

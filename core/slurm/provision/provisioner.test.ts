@@ -165,7 +165,7 @@ describe('Provisioner on a fake cluster', () => {
         return Float32Array.of(predRun >= 60 ? 0.25 : -1);
       },
     };
-    const policy = modelPolicy(stub, { rule: { kind: 'regressor', lowHours: -0.5, highHours: 500 }, minHistory: 2, timeScale: 1 });
+    const policy = modelPolicy({ kind: stub.kind, seqLen: stub.seqLen, evaluate: (w) => stub.predictHours(w) }, { rule: { kind: 'regressor', lowHours: -0.5, highHours: 500 }, minHistory: 2, timeScale: 1 });
     const outcome = await run(cluster, config(first, { links: 1, historyLength: 4 }), policy);
     // Samples at 1000 (history 1: no decision), 1010 (run 10 s), ..., 1060 (run 60 s: submit).
     expect(cluster.submissions.map((s) => s.atSec)).toEqual([1060]);
@@ -178,5 +178,24 @@ describe('Provisioner on a fake cluster', () => {
     expect(row[17]).toBe(2); // running jobs
     expect(row[18]).toBe(3); // running nodes
     expect(Array.from(row.subarray(QUEUE_FEATURES))).toEqual([2, 1, 10, 10, 2, 1, 0, 0]);
+  });
+  it('counts confirmations across samples, and across its own restart', async () => {
+    const cluster = new FakeCluster(1000);
+    const first = cluster.addJob({ submitSec: 990, waitSec: 10, runSec: 1000, limitMinutes: 20 });
+    // Always inside the interval: the rule submits at the third consecutive decision.
+    const model = { kind: 'wait-linear', seqLen: 2, evaluate: () => Float32Array.of(0.25) };
+    const policy = modelPolicy(model, { rule: { kind: 'regressor', lowHours: -0.5, highHours: 500, confirmations: 3 }, minHistory: 2, timeScale: 1 });
+    const stop = new AbortController();
+    await expect(
+      run(cluster, config(first, { links: 1, historyLength: 2 }), policy, stop.signal, (e) => {
+        if (e.event === 'decision' && e.t === 1020) stop.abort();
+      }),
+    ).rejects.toThrow();
+    // Decisions at 1010 (1/3) and 1020 (2/3); the restart goes on from 2/3 and submits at its first decision.
+    const outcome = await run(cluster, config(first, { links: 1, historyLength: 2 }), policy);
+    expect(cluster.submissions.map((s) => s.atSec)).toEqual([1030]);
+    expect(outcome.state.streak).toBe(0);
+    const reasons = (await events()).filter((e) => e.event === 'decision').map((e) => String(e.reason));
+    expect(reasons.map((r) => r.replace(/^.*, (\d\/3) in .*: (\w+)$/, '$1 $2'))).toEqual(['history 1/2 snapshots', '1/3 wait', '2/3 wait', '3/3 submit']);
   });
 });

@@ -11,6 +11,7 @@ import type { JobRecord, SlurmClient } from '../client.js';
 import { SlurmCommandError, abortableSleep } from '../command.js';
 import type { QueueJob } from '../squeue.js';
 import { isRunningState } from '../squeue.js';
+import { predEndSec } from './policy.js';
 import type { PolicyDecision, ProvisionPolicy } from './policy.js';
 import { isFinished, predecessorTuple, queueFeatures, queueTuples, successorTuple } from './snapshot.js';
 import type { ChainJob, MeasuredLink, ProvisionState, SnapshotRingFile } from './state.js';
@@ -43,6 +44,8 @@ export interface ProvisionerConfig {
   waitWindow?: number;
   /** IANA zone of the cluster clock for reward.log times; default the host's. */
   timeZone?: string;
+  /** What the run decides with (bundle, rule, overrides, checks of the cluster): logged as a 'policy' event at every start and resume. */
+  policyInfo?: Record<string, unknown>;
 }
 
 export interface ProvisionerDeps {
@@ -83,6 +86,8 @@ export class Provisioner {
   private state!: ProvisionState;
   private ring: SnapshotRingFile = { snapshots: [] };
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The current predecessor's limit end (start + limit), seconds, as last seen. */
+  private predEnd: number | null = null;
   private readonly toClock: (unixSec: number) => number;
   private decisions = 0;
   private unknownTicks = new Map<string, number>();
@@ -118,7 +123,10 @@ export class Provisioner {
         await this.log('slurm-unreachable', { error: error.message, retryInSec: config.intervalSec });
       }
       if (started && (wouldSubmit !== null || this.state.done)) break;
-      const waitSec = Math.max(0, tickStart + config.intervalSec - deps.client.nowSec());
+      // Wake on the predecessor's limit end if it comes before the next sample: a model submits on it, as in validation.
+      const now = deps.client.nowSec();
+      const wake = this.predEnd !== null && this.predEnd > now ? Math.min(tickStart + config.intervalSec, this.predEnd) : tickStart + config.intervalSec;
+      const waitSec = Math.max(0, wake - now);
       await this.sleep(waitSec * 1000, deps.signal);
     }
     await this.log(wouldSubmit ? 'dry-run-done' : 'done', { links: this.state.measured.length });
@@ -138,6 +146,7 @@ export class Provisioner {
       this.state = { ...saved, links: config.links, policy: this.deps.policy.name, done: saved.done && saved.links === config.links };
       this.ring = await loadRing(config.stateDir);
       await this.log('resume', { jobs: saved.jobs.map((j) => j.id), measured: saved.measured.length, submitting: saved.submitting });
+      if (config.policyInfo) await this.log('policy', config.policyInfo);
       if (this.state.submitting) await this.recoverSubmission();
       await this.writeRewardLog();
       return;
@@ -161,6 +170,7 @@ export class Provisioner {
     await this.save();
     await this.writeRewardLog();
     await this.log('start', { after: pred.id, state: pred.state, links: config.links, policy: this.deps.policy.name, dryRun: config.dryRun, chainId: this.state.chainId });
+    if (config.policyInfo) await this.log('policy', config.policyInfo);
   }
 
   /** One sample: observe, measure finished links, decide. Returns the decision a dry run stops at. */
@@ -172,6 +182,7 @@ export class Provisioner {
     await this.checkUnknown(chainIds, records);
     const last = this.state.jobs[this.state.jobs.length - 1];
     const pred = records.get(last.id);
+    this.predEnd = pred ? predEndSec(pred) : null;
     if (this.partition === null && pred) this.partition = pred.partition.split(',')[0] || null;
 
     const queue = await client.queue(this.partition ?? undefined);
@@ -196,7 +207,12 @@ export class Provisioner {
       historySize: this.ring.snapshots.length,
       window: (seqLen) => this.window(seqLen, pred, nowSec),
       recentWaitsSec: this.state.recentWaitsSec,
+      streak: this.state.streak ?? 0,
     });
+    if (decision.streak !== undefined && decision.streak !== (this.state.streak ?? 0)) {
+      this.state.streak = decision.streak;
+      await this.save();
+    }
     await this.log('decision', { link: nextLink, pred: pred.id, predState: pred.state, submit: decision.submit, expected: decision.expected, reason: decision.reason });
     if (!decision.submit) return null;
     if (this.config.dryRun) {
@@ -246,6 +262,8 @@ export class Provisioner {
     const job: ChainJob = { id, link, submittedAtSec, expected: decision?.expected ?? null, expectedIsInt: decision?.expectedIsInt ?? false };
     this.state.jobs.push(job);
     this.state.submitting = null;
+    // Confirmations count afresh for the next link.
+    this.state.streak = 0;
     await this.save();
   }
 

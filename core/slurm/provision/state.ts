@@ -59,6 +59,12 @@ export const ProvisionStateSchema = z.strictObject({
   /** Latest start already counted, and the jobs that started in that second, so no job counts twice. */
   waitWatermark: z.strictObject({ sec: int, ids: z.array(z.string()) }).nullable(),
   done: z.boolean(),
+  /**
+   * Consecutive decisions for the next link whose output met the rule (a rule
+   * with confirmations), kept so a restart does not start counting again.
+   * Absent in states written before it existed: 0.
+   */
+  streak: int.min(0).optional(),
 });
 export type ProvisionState = z.infer<typeof ProvisionStateSchema>;
 

@@ -22,6 +22,8 @@ const ALIASES = {
   limit: ['timelimitr', 'timelimitraw', 'timelimit'],
   priority: ['priority'],
   nodes: ['nnodes', 'allocnodes', 'reqnodes', 'nodes'],
+  allocTres: ['alloctres'],
+  reqTres: ['reqtres'],
 } as const;
 
 type Field = keyof typeof ALIASES;
@@ -59,6 +61,29 @@ export function slurmColumns(names: string[], file: string, line: number): Slurm
 }
 
 const NOT_A_TIME = new Set(['unknown', 'none', 'n/a']);
+
+/**
+ * GPUs in a TRES list (`billing=8,cpu=8,gres/gpu=2,gres/gpu:a100=2,mem=64G,node=1`):
+ * the `gres/gpu` total, else the sum of the typed `gres/gpu:TYPE` counts, else 0;
+ * null for an empty list (nothing allocated yet); undefined when unreadable.
+ */
+export function gpusFromTres(text: string): number | null | undefined {
+  const t = text.trim();
+  if (t === '') return null;
+  let total: number | null = null;
+  let typed = 0;
+  for (const item of t.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq < 0) return undefined;
+    const key = item.slice(0, eq).trim().toLowerCase();
+    if (key !== 'gres/gpu' && !key.startsWith('gres/gpu:')) continue;
+    const value = item.slice(eq + 1).trim();
+    if (!/^\d+$/.test(value)) return undefined;
+    if (key === 'gres/gpu') total = Number(value);
+    else typed += Number(value);
+  }
+  return total ?? typed;
+}
 
 /** undefined = not a time at all (reject); null = the trace says "no time" (Unknown, None). */
 function optionalTime(text: string): number | null | undefined {
@@ -130,6 +155,16 @@ export function addSlurmRow(fields: string[], cols: SlurmColumns, lineNo: number
     const shown = cols.nodeColumns.map((c) => `${cols.names[c]} '${fields[c].trim()}'`).join(', ');
     return out.reject(lineNo, text, `no positive node count (${shown})`);
   }
+  let gpus: number | null = null;
+  for (const c of [at.allocTres, at.reqTres]) {
+    if (c < 0) continue;
+    const read = gpusFromTres(fields[c]);
+    if (read === undefined) return out.reject(lineNo, text, `${cols.names[c]} '${fields[c].trim()}' is not a TRES list (name=count,...)`);
+    if (read !== null) {
+      gpus = read;
+      break;
+    }
+  }
   const priorityText = at.priority >= 0 ? fields[at.priority].trim() : '';
   const priority = /^-?\d+(\.\d+)?$/.test(priorityText) ? Number(priorityText) : null;
   const stateText = at.state >= 0 ? fields[at.state].trim() : '';
@@ -146,6 +181,7 @@ export function addSlurmRow(fields: string[], cols: SlurmColumns, lineNo: number
     endSec,
     limitMinutes: limit.kind === 'minutes' ? limit.minutes : null,
     nodes,
+    ...(gpus !== null ? { gpus } : {}),
     priority,
     line: lineNo,
   };

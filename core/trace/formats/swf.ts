@@ -16,11 +16,14 @@ const HEADER_FIELD = /^;\s*([A-Za-z]+)\s*:\s*(.*?)\s*$/;
  * Standard Workload Format: `;` header comments (UnixStartTime, TimeZoneString,
  * MaxNodes, MaxProcs), then 18 whitespace-separated numbers per job, -1 for
  * unknown. Times are seconds from UnixStartTime; TimeZoneString turns them into
- * the cluster's wall clock.
+ * the cluster's wall clock. A row with a run time but no wait time is a job
+ * whose start is unknown (Job.startUnknown); one without a requested time gets
+ * a limit by the rule of limitMinutes below.
  */
 export class SwfReader implements FormatReader {
   readonly header = new Map<string, string>();
   capacityNodes: number | null = null;
+  capacityProcessors: number | null = null;
   private ready = false;
   private unixStart = 0;
   private toClock: (unixSec: number) => number = (s) => s;
@@ -57,26 +60,46 @@ export class SwfReader implements FormatReader {
     }
     if (jobNumber < 0) return this.out.reject(lineNo, text, `job number ${jobNumber} is unknown`);
     if (submit < 0) return this.out.reject(lineNo, text, 'submit time is unknown (-1)');
-    if (wait < 0 && run > 0) return this.out.reject(lineNo, text, `it ran ${run} s but its wait time is unknown (-1), so its start is unknown`);
     const procs = allocProcs > 0 ? allocProcs : reqProcs;
     if (!(procs > 0)) return this.out.reject(lineNo, text, 'no processor count (allocated and requested processors are both unknown)');
     const submitUnix = this.unixStart + Math.round(submit);
-    const started = wait >= 0;
-    const startUnix = submitUnix + Math.round(wait);
-    this.out.add({
-      id: String(jobNumber),
-      name: executable >= 0 ? this.out.intern(String(executable)) : '',
-      user: user >= 0 ? this.out.intern(String(user)) : '',
-      partition: partition >= 0 ? this.out.intern(String(partition)) : '',
-      state: STATUS_NAMES[status] ?? '',
-      submitSec: this.toClock(submitUnix),
-      startSec: started ? this.toClock(startUnix) : null,
-      endSec: started && run >= 0 ? this.toClock(startUnix + Math.round(run)) : null,
-      limitMinutes: reqTime > 0 ? Math.ceil(reqTime / 60) : null,
-      nodes: Math.ceil(procs / this.ppn),
-      priority: null,
-      line: lineNo,
-    });
+    // Archive logs often give the run time without the wait: the start is unknown, yet the simulator
+    // needs only submit, run time, size and limit, so the job is kept with its start at its submit.
+    const startUnknown = wait < 0 && run > 0;
+    const started = wait >= 0 || startUnknown;
+    const startUnix = submitUnix + Math.max(0, Math.round(wait));
+    const limit = this.limitMinutes(reqTime, run);
+    this.out.add(
+      {
+        id: String(jobNumber),
+        name: executable >= 0 ? this.out.intern(String(executable)) : '',
+        user: user >= 0 ? this.out.intern(String(user)) : '',
+        partition: partition >= 0 ? this.out.intern(String(partition)) : '',
+        state: STATUS_NAMES[status] ?? '',
+        submitSec: this.toClock(submitUnix),
+        startSec: started ? this.toClock(startUnix) : null,
+        endSec: started && run >= 0 ? this.toClock(startUnix + Math.round(run)) : null,
+        limitMinutes: limit.minutes,
+        nodes: Math.ceil(procs / this.ppn),
+        processors: procs,
+        ...(startUnknown ? { startUnknown: true as const } : {}),
+        priority: null,
+        line: lineNo,
+      },
+      { limitFromRunTime: limit.fromRunTime },
+    );
+  }
+
+  /**
+   * The requested time in whole minutes. When the log does not give it (-1 or
+   * 0): the default limit if one was given (the collector applies it), else
+   * the run time rounded up to a whole minute (so the job is simulated as it
+   * ran, and backfill sees its exact length), else unknown.
+   */
+  private limitMinutes(reqTime: number, run: number): { minutes: number | null; fromRunTime: boolean } {
+    if (reqTime > 0) return { minutes: Math.ceil(reqTime / 60), fromRunTime: false };
+    if (this.out.defaultLimitMinutes !== null || !(run > 0)) return { minutes: null, fromRunTime: false };
+    return { minutes: Math.ceil(run / 60), fromRunTime: true };
   }
 
   /** Reads what the header said, once, before the first record. */
@@ -113,6 +136,8 @@ export class SwfReader implements FormatReader {
     }
     if (maxNodes !== null && maxNodes > 0) this.capacityNodes = maxNodes;
     else if (maxProcs !== null && maxProcs > 0) this.capacityNodes = Math.floor(maxProcs / this.ppn);
+    if (maxProcs !== null && maxProcs > 0) this.capacityProcessors = maxProcs;
+    else if (maxNodes !== null && maxNodes > 0) this.capacityProcessors = maxNodes * this.ppn;
   }
 
   end(): void {

@@ -1,0 +1,187 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../dataset/atomic.js';
+import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
+import type { PipelineConfig } from '../pipeline/config.js';
+import { modelLabel, replayBlockSamples, runPipeline, TRADEOFF_FILE } from '../pipeline/run.js';
+import type { StageEvent } from '../pipeline/run.js';
+import type { WorkOptions } from '../progress.js';
+import { throwIfAborted } from '../progress.js';
+import { formatClock, parseClock } from '../trace/clock.js';
+import { TOOL_VERSION } from '../version.js';
+import type { TradeoffData } from '../charts/tradeoff.js';
+import { readValidationRecords } from '../validate/output.js';
+import type { SampleReward } from '../validate/summary.js';
+import { compareToBaselines, sampleCostHours } from './compare.js';
+import type { Comparison } from './compare.js';
+
+/**
+ * `mirage evaluate`: rolling-origin evaluation. For each chain job size, K
+ * consecutive folds end one replay length before the test period; fold k
+ * validates its samples after training on every training sample whose replay
+ * ends before the fold starts (the pipeline's own gap). Each candidate model
+ * kind runs the whole pipeline (dataset, fit, calibration on the training
+ * period's held-out tail, validation) on every fold; the kind of smallest
+ * pooled mean cost over the folds is chosen, and only that kind then runs on
+ * the test period, which no selection step has seen. Every number comes with
+ * block-bootstrap intervals (core/evaluate/compare.ts).
+ */
+
+export interface FoldPlan {
+  part: 'fold' | 'test';
+  /** 0-based fold number; the test period has none. */
+  fold: number | null;
+  start: string;
+  samples: number;
+}
+
+export const EVALUATION_FILE = 'evaluation.json';
+export const EVALUATION_REPORT = 'evaluation.md';
+
+/** The folds and the test period of a config, in time order. */
+export function evaluationPlan(config: PipelineConfig): FoldPlan[] {
+  const e = config.evaluation;
+  const stepSec = config.chain.intervalHours * 3600;
+  const replaySec = (config.chain.warmupDays + config.chain.workloadDays) * 86400;
+  const testStart = parseClock(e.test.start);
+  const foldSpan = e.foldSamples * stepSec;
+  const plan: FoldPlan[] = [];
+  for (let k = 0; k < e.folds; k++) {
+    // The last fold's last sample replays up to one step before the test period.
+    const start = testStart - replaySec - (e.folds - k) * foldSpan + stepSec;
+    plan.push({ part: 'fold', fold: k, start: formatClock(start), samples: e.foldSamples });
+  }
+  plan.push({ part: 'test', fold: null, start: e.test.start, samples: e.test.samples });
+  const first = parseClock(plan[0].start);
+  if (first <= parseClock(config.dataset.start)) {
+    throw new Error(
+      `evaluation: the first fold would start at ${plan[0].start}, not after dataset.start ${config.dataset.start}: use fewer or shorter folds (evaluation.folds, evaluation.foldSamples) or an earlier dataset.start`,
+    );
+  }
+  return plan;
+}
+
+/** The pipeline config of one run of the evaluation: job size, model kind, training up to the period, the period as validation. */
+export function runConfig(base: PipelineConfig, jobNodes: number, model: PipelineConfig['training']['model'], period: FoldPlan): PipelineConfig {
+  const stepSec = base.chain.intervalHours * 3600;
+  // Enough training samples to reach the period; keptTrainingSamples leaves out those replaying into it.
+  const reach = Math.ceil((parseClock(period.start) - parseClock(base.dataset.start)) / stepSec);
+  const config = PipelineConfigSchema.parse({
+    ...base,
+    chain: { ...base.chain, jobNodes },
+    training: { ...base.training, model },
+    dataset: { ...base.dataset, samples: Math.max(1, reach) },
+    validation: { ...base.validation, start: period.start, samples: period.samples },
+  });
+  if (keptTrainingSamples(config) < 2) throw new Error(`evaluation: no training samples before ${period.start} (dataset.start ${base.dataset.start})`);
+  return config;
+}
+
+export interface EvaluationRun {
+  jobNodes: number;
+  model: string;
+  period: FoldPlan;
+  trainingSamples: number;
+  comparison: Comparison;
+  /** The trade-off data of the run (when calibrated). */
+  tradeoff: TradeoffData | null;
+}
+
+export interface EvaluationSummary {
+  kind: 'mirage-evaluation';
+  version: string;
+  overlapHoursPerInterruptionHour: number;
+  blockSamples: number;
+  plan: FoldPlan[];
+  /** Pooled mean cost over every fold and job size, per candidate kind: what chose the model. */
+  selection: { meanCostHours: Record<string, number>; chosen: string };
+  runs: EvaluationRun[];
+  /** The chosen kind against the baselines: per job size and all sizes, on the folds, on the test period, and both. */
+  pooled: { scope: string; part: 'folds' | 'test' | 'folds + test'; jobNodes: number | 'all'; comparison: Comparison }[];
+}
+
+export interface EvaluationOptions extends WorkOptions {
+  outDir: string;
+  tracePath: string;
+  /** One line per run started or finished, for the CLI. */
+  onLine?: (line: string) => void;
+  onStage?: (event: StageEvent) => void;
+}
+
+export async function runEvaluation(config: PipelineConfig, options: EvaluationOptions): Promise<EvaluationSummary> {
+  const plan = evaluationPlan(config);
+  const e = config.evaluation;
+  const R = config.cost.overlapHoursPerInterruptionHour;
+  const blockSamples = replayBlockSamples(config);
+  await mkdir(options.outDir, { recursive: true });
+  const runs: EvaluationRun[] = [];
+  const records = new Map<EvaluationRun, SampleReward[]>();
+
+  const runOne = async (jobNodes: number, model: PipelineConfig['training']['model'], period: FoldPlan): Promise<void> => {
+    throwIfAborted(options.signal);
+    const cfg = runConfig(config, jobNodes, model, period);
+    const name = period.part === 'test' ? 'test' : `fold${period.fold}`;
+    // One folder per job size and period: the models share its trace and dataset stages.
+    const outDir = join(options.outDir, 'runs', `${jobNodes}-node`, name);
+    options.onLine?.(`${jobNodes}-node ${name} (${period.start}, ${period.samples} samples) ${model}: training on ${keptTrainingSamples(cfg)} samples`);
+    const result = await runPipeline(cfg, { outDir, tracePath: options.tracePath, signal: options.signal, onStage: options.onStage, onProgress: options.onProgress });
+    const validation = result.stages.find((s) => s.stage === 'validation')!;
+    const rows = await readValidationRecords(validation.dir);
+    // Written only when the rule was calibrated.
+    const tradeoff = await readFile(join(validation.dir, TRADEOFF_FILE), 'utf8').then(
+      (text) => JSON.parse(text) as TradeoffData,
+      () => null,
+    );
+    const comparison = compareToBaselines([rows], { model: modelLabel(cfg), overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap });
+    const run: EvaluationRun = { jobNodes, model, period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff };
+    runs.push(run);
+    records.set(run, rows);
+    const m = comparison.policies.find((p) => p.policy === modelLabel(cfg))!;
+    options.onLine?.(`  ${model}: mean cost ${m.meanCostHours.toFixed(3)} h (${comparison.bestBaseline} ${comparison.policies.find((p) => p.policy === comparison.bestBaseline)!.meanCostHours.toFixed(3)} h)`);
+  };
+
+  for (const jobNodes of e.jobNodes) for (const period of plan.filter((p) => p.part === 'fold')) for (const model of e.models) await runOne(jobNodes, model, period);
+
+  // Selection: pooled mean cost over every fold sample of every job size; the test period plays no part.
+  const meanCostHours: Record<string, number> = {};
+  for (const model of e.models) {
+    const costs = runs
+      .filter((r) => r.model === model && r.period.part === 'fold')
+      .flatMap((r) => records.get(r)!.filter((x) => x.policy === `model-${model}`).map((x) => sampleCostHours(x.rewardSeconds / 3600, R)));
+    meanCostHours[model] = costs.reduce((s, c) => s + c, 0) / costs.length;
+  }
+  const chosen = e.models.reduce((a, b) => (meanCostHours[b] < meanCostHours[a] ? b : a));
+  options.onLine?.(`chosen on the folds: ${chosen} (${e.models.map((m) => `${m} ${meanCostHours[m].toFixed(3)} h`).join(', ')})`);
+  for (const jobNodes of e.jobNodes) await runOne(jobNodes, chosen, plan.find((p) => p.part === 'test')!);
+
+  // The chosen kind's runs, pooled: rename its rows to 'model' so runs of one scope compare alike.
+  const chosenRuns = runs.filter((r) => r.model === chosen);
+  const pool = (part: 'folds' | 'test' | 'folds + test', jobNodes: number | 'all'): EvaluationSummary['pooled'][number] => {
+    const selected = chosenRuns.filter(
+      (r) => (jobNodes === 'all' || r.jobNodes === jobNodes) && (part === 'folds + test' || (part === 'test') === (r.period.part === 'test')),
+    );
+    const groups = selected.map((r) =>
+      records
+        .get(r)!
+        .filter((x) => x.policy === `model-${chosen}` || !x.policy.startsWith('model-'))
+        .map((x) => (x.policy === `model-${chosen}` ? { ...x, policy: 'model' } : x)),
+    );
+    const scope = `${jobNodes === 'all' ? 'all job sizes' : `${jobNodes}-node jobs`}, ${part}`;
+    return { scope, part, jobNodes, comparison: compareToBaselines(groups, { model: 'model', overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap }) };
+  };
+  const pooled: EvaluationSummary['pooled'] = [];
+  for (const jobNodes of [...e.jobNodes, 'all' as const]) for (const part of ['folds', 'test', 'folds + test'] as const) pooled.push(pool(part, jobNodes));
+
+  const summary: EvaluationSummary = {
+    kind: 'mirage-evaluation',
+    version: TOOL_VERSION,
+    overlapHoursPerInterruptionHour: R,
+    blockSamples,
+    plan,
+    selection: { meanCostHours, chosen },
+    runs,
+    pooled,
+  };
+  await writeFileAtomic(join(options.outDir, EVALUATION_FILE), JSON.stringify(summary, null, 1) + '\n');
+  return summary;
+}

@@ -1,0 +1,258 @@
+/**
+ * The wait-risk model: the probability that the successor, if submitted now,
+ * would still start after the predecessor ends, P(W > time left), where W is
+ * its queue wait. One logistic regression per wait threshold tau (a grid from
+ * minutes to a day and a half) over standardised queue features; the
+ * probability at the exact time left is read between the two nearest
+ * thresholds (linear in log(1 + hours)) and kept non-increasing in tau.
+ *
+ * Why a probability, not the mean wait (wait-linear): the wait is 0 most of
+ * the time and has a long tail, so its mean is above 0 even when the queue is
+ * idle, and a rule on the mean submits early and pays overlap where reactive
+ * pays nothing. Submitting when P(W > time left) reaches a threshold p is the
+ * newsvendor rule for the cost interruption + overlap / R (p = 1 / (1 + R) if
+ * the probability were exact; the threshold is calibrated on held-out
+ * training samples instead): on an idle queue the probability stays near 0
+ * until the predecessor is about to end, so the policy waits like reactive.
+ *
+ * Pure TypeScript, deterministic (Newton's method from zero weights).
+ */
+import { z } from 'zod';
+import { RISK_FEATURE_NAMES, columnIndex, waitFeaturesOf } from './wait-features.js';
+import type { WindowLayout } from './wait-features.js';
+
+export const WAIT_RISK_KIND = 'wait-risk';
+
+/** Wait thresholds (hours) with one classifier each. */
+export const RISK_THRESHOLDS_HOURS = [0.05, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36] as const;
+
+export const WaitRiskModelSchema = z.strictObject({
+  kind: z.literal(WAIT_RISK_KIND),
+  schemaVersion: z.literal(1),
+  target: z.strictObject({
+    predicts: z.literal('risk'),
+    meaning: z.literal('P(successor wait > time until the predecessor ends), if submitted now'),
+  }),
+  input: z.strictObject({
+    featureMode: z.enum(['decision', 'reference']),
+    featureNames: z.array(z.string()),
+    seqLen: z.number().int().positive(),
+  }),
+  clusterNodes: z.number().int().positive(),
+  ridgeLambda: z.number().nonnegative(),
+  features: z.array(z.string()),
+  /** Standardisation of each feature (the bias keeps mean 0, std 1). */
+  featureMeans: z.array(z.number()),
+  featureStds: z.array(z.number().positive()),
+  thresholdsHours: z.array(z.number().positive()),
+  /** One weight vector per threshold, over the standardised features. */
+  weights: z.array(z.array(z.number())),
+  dataset: z.strictObject({ rows: z.number().int(), trainRows: z.number().int(), heldOutRows: z.number().int(), skippedRows: z.number().int() }),
+  /** Held-out scores of the "submit now still interrupts" probability at each row's own time left. */
+  metrics: z.record(z.string(), z.number()),
+});
+export type WaitRiskModel = z.infer<typeof WaitRiskModelSchema>;
+
+export interface RiskTrainingRows {
+  features: Float32Array;
+  count: number;
+  seqLen: number;
+  featureNames: readonly string[];
+  featureMode: 'decision' | 'reference';
+  submitSec: ArrayLike<number>;
+  succStartSec: ArrayLike<number>;
+  train: ArrayLike<number>;
+  heldOut: ArrayLike<number>;
+}
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/** Solves the symmetric positive definite system A x = b (Cholesky). */
+function solveSpd(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i][j];
+      for (let k = 0; k < j; k++) s -= l[i][k] * l[j][k];
+      if (i === j) {
+        if (!(s > 0)) throw new Error('wait-risk model: the system is not positive definite');
+        l[i][i] = Math.sqrt(s);
+      } else l[i][j] = s / l[j][j];
+    }
+  }
+  const y = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[i][k] * y[k];
+    y[i] = s / l[i][i];
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= l[k][i] * x[k];
+    x[i] = s / l[i][i];
+  }
+  return x;
+}
+
+/**
+ * Ridge-penalised logistic regression by Newton's method (the bias, column 0,
+ * unpenalised). Rows are standardised feature vectors.
+ */
+export function fitLogistic(xs: readonly number[][], ys: readonly number[], lambda: number, iterations = 25): number[] {
+  const d = xs[0].length;
+  const w = new Array<number>(d).fill(0);
+  for (let it = 0; it < iterations; it++) {
+    const h = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    const g = new Array<number>(d).fill(0);
+    for (let r = 0; r < xs.length; r++) {
+      const x = xs[r];
+      let z = 0;
+      for (let p = 0; p < d; p++) z += w[p] * x[p];
+      const p1 = sigmoid(z);
+      const err = p1 - ys[r];
+      const s = Math.max(p1 * (1 - p1), 1e-9);
+      for (let p = 0; p < d; p++) {
+        g[p] += err * x[p];
+        const sp = s * x[p];
+        for (let q = 0; q <= p; q++) h[p][q] += sp * x[q];
+      }
+    }
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q < p; q++) h[q][p] = h[p][q];
+      if (p > 0) {
+        h[p][p] += lambda * xs.length;
+        g[p] += lambda * xs.length * w[p];
+      } else h[p][p] += 1e-9 * xs.length;
+    }
+    const step = solveSpd(h, g);
+    let largest = 0;
+    for (let p = 0; p < d; p++) {
+      w[p] -= step[p];
+      largest = Math.max(largest, Math.abs(step[p]));
+    }
+    if (largest < 1e-8) break;
+  }
+  return w;
+}
+
+/** P(W > tau) for every threshold of the model, from raw features, made non-increasing in tau. */
+function thresholdProbabilities(model: Pick<WaitRiskModel, 'featureMeans' | 'featureStds' | 'weights'>, x: readonly number[]): number[] {
+  const z = x.map((v, i) => (v - model.featureMeans[i]) / model.featureStds[i]);
+  const out: number[] = [];
+  let previous = 1;
+  for (const w of model.weights) {
+    let s = 0;
+    for (let i = 0; i < z.length; i++) s += w[i] * z[i];
+    previous = Math.min(previous, sigmoid(s));
+    out.push(previous);
+  }
+  return out;
+}
+
+/** Reads P(W > hours) between the thresholds, linear in log1p(hours); beyond the grid, the nearest end. */
+export function riskAt(thresholdsHours: readonly number[], probabilities: readonly number[], hours: number): number {
+  if (hours <= thresholdsHours[0]) return probabilities[0];
+  const last = thresholdsHours.length - 1;
+  if (hours >= thresholdsHours[last]) return probabilities[last];
+  let j = 1;
+  while (thresholdsHours[j] < hours) j++;
+  const a = Math.log1p(thresholdsHours[j - 1]);
+  const b = Math.log1p(thresholdsHours[j]);
+  const t = (Math.log1p(hours) - a) / (b - a);
+  return probabilities[j - 1] + (probabilities[j] - probabilities[j - 1]) * t;
+}
+
+export interface FitRiskOptions {
+  clusterNodes: number;
+  /** Ridge penalty per row on the standardised weights (default 0.001, chosen by held-out log loss on LS6's training period). */
+  lambda?: number;
+}
+
+/** Fits one classifier per threshold on the train rows; scores the risk at each held-out row's own time left. */
+export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions): WaitRiskModel {
+  const lambda = options.lambda ?? 0.001;
+  const layout: WindowLayout = { seqLen: rows.seqLen, featureNames: rows.featureNames };
+  const col = columnIndex(rows.featureNames, 'training data');
+  const waitHours = (i: number): number => (rows.succStartSec[i] - rows.submitSec[i]) / 3600;
+  const xs: number[][] = [];
+  const ws: number[] = [];
+  let skipped = 0;
+  for (let j = 0; j < rows.train.length; j++) {
+    const i = rows.train[j];
+    const y = waitHours(i);
+    if (!Number.isFinite(y)) {
+      skipped++;
+      continue;
+    }
+    xs.push(waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, true).x);
+    ws.push(y);
+  }
+  if (xs.length === 0) throw new Error('wait-risk model: no training rows');
+  const d = RISK_FEATURE_NAMES.length;
+  const means = new Array<number>(d).fill(0);
+  const stds = new Array<number>(d).fill(1);
+  for (let p = 1; p < d; p++) {
+    let m = 0;
+    for (const x of xs) m += x[p];
+    m /= xs.length;
+    let v = 0;
+    for (const x of xs) v += (x[p] - m) ** 2;
+    means[p] = m;
+    // A constant column (e.g. a feature that never varies in this trace) keeps std 1: its weight stays 0 under the ridge.
+    stds[p] = Math.sqrt(v / xs.length) > 1e-9 ? Math.sqrt(v / xs.length) : 1;
+  }
+  const zs = xs.map((x) => x.map((v, p) => (v - means[p]) / stds[p]));
+  const weights = RISK_THRESHOLDS_HOURS.map((tau) => fitLogistic(zs, ws.map((w) => (w > tau ? 1 : 0)), lambda));
+  const model: WaitRiskModel = {
+    kind: WAIT_RISK_KIND,
+    schemaVersion: 1,
+    target: { predicts: 'risk', meaning: 'P(successor wait > time until the predecessor ends), if submitted now' },
+    input: { featureMode: rows.featureMode, featureNames: [...rows.featureNames], seqLen: rows.seqLen },
+    clusterNodes: options.clusterNodes,
+    ridgeLambda: lambda,
+    features: [...RISK_FEATURE_NAMES],
+    featureMeans: means,
+    featureStds: stds,
+    thresholdsHours: [...RISK_THRESHOLDS_HOURS],
+    weights,
+    dataset: { rows: rows.count, trainRows: xs.length, heldOutRows: 0, skippedRows: skipped },
+    metrics: { trainRows: xs.length },
+  };
+
+  // Held-out: log loss and Brier score of "submitting at this probe still interrupts" (W > time left).
+  let logLoss = 0;
+  let brier = 0;
+  let positives = 0;
+  let n = 0;
+  for (let j = 0; j < rows.heldOut.length; j++) {
+    const i = rows.heldOut[j];
+    const y = waitHours(i);
+    if (!Number.isFinite(y)) continue;
+    const { x, timeToEndHours } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, true);
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours)));
+    const label = y > timeToEndHours ? 1 : 0;
+    logLoss -= label ? Math.log(p) : Math.log(1 - p);
+    brier += (p - label) ** 2;
+    positives += label;
+    n++;
+  }
+  model.dataset.heldOutRows = n;
+  if (n > 0) Object.assign(model.metrics, { heldOutLogLoss: logLoss / n, heldOutBrier: brier / n, heldOutInterruptShare: positives / n });
+  return model;
+}
+
+/** P(successor wait > time left until pred ends) for `count` raw windows [count, seqLen, features]. */
+export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: number): Float32Array {
+  const layout: WindowLayout = { seqLen: model.input.seqLen, featureNames: model.input.featureNames };
+  const size = layout.seqLen * layout.featureNames.length;
+  if (windows.length < count * size) throw new Error(`wait-risk model: expected ${count} windows of ${layout.seqLen} x ${layout.featureNames.length} values, got ${windows.length}`);
+  const col = columnIndex(layout.featureNames, 'wait-risk model');
+  const out = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
+    const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, true);
+    out[k] = riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours);
+  }
+  return out;
+}
