@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRewardLog } from '../core/validate/rewardLog.js';
 import { launchChromium, paintedPixels, screenshot, serveBrowserSkipReason, stepTimer } from './browser.js';
 import type { ServeProcess } from './serve.js';
-import { runMirage, startServe, stopAllServes } from './serve.js';
+import { repoRoot, runMirage, startServe, stopAllServes } from './serve.js';
 
 /**
  * The experiment workflow in the real UI against `mirage serve` (browser
@@ -17,8 +17,15 @@ import { runMirage, startServe, stopAllServes } from './serve.js';
  * then cancel a run midway and see the UI recover.
  */
 
-/** The quick preset, with enough epochs to watch the curve grow (a few seconds of training on 2 cores). */
+/** The bundled quick preset, as the form must show it. */
+const QUICK = JSON.parse(readFileSync(`${repoRoot}assets/presets/quick.json`, 'utf8')) as { dataset: { start: string; samples: number }; validation: { start: string; samples: number } };
+/**
+ * The preset made into a small neural experiment, to watch a loss curve grow
+ * (a few seconds of training on 2 cores): the neural default model, enough
+ * epochs, fewer samples.
+ */
 const EPOCHS = '25';
+const TRAINING_SAMPLES = 96;
 const VALIDATION_SAMPLES = 12;
 
 const skipReason = serveBrowserSkipReason();
@@ -58,12 +65,17 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     await page.getByTestId('experiment-page').waitFor();
     await page.getByTestId('preset-quick').click();
     await expect.poll(() => page.getByTestId('config-source').textContent()).toBe('preset quick');
-    expect(await field('dataset.samples').inputValue()).toBe('24');
-    expect(await field('validation.samples').inputValue()).toBe(String(VALIDATION_SAMPLES));
+    expect(await field('dataset.samples').inputValue()).toBe(String(QUICK.dataset.samples));
+    expect(await field('validation.samples').inputValue()).toBe(String(QUICK.validation.samples));
     // The trace's time range and both windows, drawn on its load.
     await expect.poll(() => page.getByTestId('trace-span').textContent(), { timeout: TEST_TIMEOUTS.wait }).toBe('2022-10-05 → 2023-03-31');
-    expect(await page.getByTestId('window-training').textContent()).toContain('2022-11-01 → 2022-11-09 · 24 samples');
-    expect(await page.getByTestId('window-validation').textContent()).toContain('2023-03-01 → 2023-03-07 · 12 samples');
+    expect(await page.getByTestId('window-training').textContent()).toMatch(new RegExp(`^.*${QUICK.dataset.start.slice(0, 10)} → \\d{4}-\\d\\d-\\d\\d · ${QUICK.dataset.samples} samples`));
+    expect(await page.getByTestId('window-validation').textContent()).toMatch(new RegExp(`^.*${QUICK.validation.start.slice(0, 10)} → \\d{4}-\\d\\d-\\d\\d · ${QUICK.validation.samples} samples`));
+    // A small neural experiment from it: the loss curve to watch.
+    await field('training.model').selectOption('default');
+    await field('validation.samples').fill(String(VALIDATION_SAMPLES));
+    await field('dataset.samples').fill(String(TRAINING_SAMPLES));
+    expect(await page.getByTestId('config-source').textContent()).toBe('preset quick, edited');
     await expect.poll(() => paintedPixels(page, '[data-testid="chart-windows-canvas"]')).toBeGreaterThan(2000);
     // Help text is the schema's description.
     expect(await page.locator('[data-field="chain.jobNodes"] .form-help').textContent()).toMatch(/Nodes of each job of the service chain/);
@@ -75,7 +87,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(await page.getByTestId('config-validity').textContent()).toBe('1 problem to fix');
     await page.getByTestId('issue-dataset.samples').scrollIntoViewIfNeeded();
     await screenshot(page, '10-experiment-invalid');
-    await field('dataset.samples').fill('24');
+    await field('dataset.samples').fill(String(TRAINING_SAMPLES));
     await page.getByTestId('issue-dataset.samples').waitFor({ state: 'detached' });
     await field('training.epochs').fill(EPOCHS);
     expect(await page.getByTestId('config-validity').textContent()).toBe('valid config');
@@ -87,7 +99,13 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(download.suggestedFilename()).toBe('quick.json');
     savedConfig = await downloadText(download);
     const config = JSON.parse(savedConfig) as { name: string; dataset: { samples: number }; training: { epochs: number }; trace: { path: string } };
-    expect(config).toMatchObject({ name: 'quick', dataset: { samples: 24 }, training: { epochs: Number(EPOCHS) }, trace: { path: 'assets/traces/ls6-a100.log' } });
+    expect(config).toMatchObject({
+      name: 'quick',
+      dataset: { samples: TRAINING_SAMPLES },
+      training: { model: 'default', epochs: Number(EPOCHS) },
+      validation: { samples: VALIDATION_SAMPLES },
+      trace: { path: 'assets/traces/ls6-a100.log' },
+    });
   });
 
   it('runs the pipeline: stage progress, the loss curve growing while training runs, the backend shown', async () => {
@@ -96,7 +114,7 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     const chart = page.getByTestId('loss-chart');
     const points = async () => Number(await chart.getAttribute('data-points'));
     const trainingState = () => page.getByTestId('stage-training').getAttribute('data-state');
-    await timed('dataset (24 samples x 7 probes)', () => expect.poll(trainingState, { timeout: TEST_TIMEOUTS.pipeline, interval: 50 }).toBe('running'));
+    await timed(`dataset (${TRAINING_SAMPLES} samples x 7 probes)`, () => expect.poll(trainingState, { timeout: TEST_TIMEOUTS.pipeline, interval: 50 }).toBe('running'));
     // Points arrive while training runs, in several updates; a zoom chosen meanwhile stays put as more come.
     const seen = new Set<number>();
     const zoom: { window: string; atPoints: number; after: string | null } = { window: '', atPoints: 0, after: null };
@@ -152,6 +170,13 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(await table.locator('tbody tr').count()).toBe(series.length);
     expect(await table.locator('tr[data-policy="model-default"] td').nth(1).textContent()).toBe(String(VALIDATION_SAMPLES));
     await screenshot(page, '14-compare');
+    // Is the difference real? The run's interval sentences and its trade-off chart, as in report.md.
+    const evidence = page.getByTestId('compare-evidence');
+    await evidence.waitFor();
+    expect(await evidence.textContent()).toMatch(/Against reactive: the model's mean cost (differs by|is significantly|is not significantly)/);
+    await expect.poll(() => paintedPixels(page, '[data-testid="chart-tradeoff-canvas"]'), { message: 'trade-off painted' }).toBeGreaterThan(2000);
+    await page.getByTestId('compare-tradeoff').scrollIntoViewIfNeeded();
+    await screenshot(page, '14b-compare-evidence');
 
     // The model's worst sample: the most to see in its timeline.
     const options = await page.getByTestId('sample-index').locator('option').evaluateAll((els) => els.map((e) => [(e as unknown as { value: string }).value, e.textContent ?? ''] as const));

@@ -104,7 +104,7 @@ export type RunAnnotation = z.infer<typeof RunAnnotationSchema>;
 /** A run's model and how well it fitted (a closed-form model has no loss curve: this is what its page shows). */
 export const ModelFitSchema = z.object({
   kind: z.string(),
-  /** Fitted in closed form (wait-linear): no epochs, no TensorFlow.js. */
+  /** Fitted directly, without epochs or TensorFlow.js (wait-linear in closed form, wait-risk by Newton's method). */
   closedForm: z.boolean(),
   description: z.string(),
   /** The model's held-out metrics, as saved with it (hours unless the name says otherwise). */
@@ -212,6 +212,12 @@ export const CompareDataSchema = z.object({
   records: z.array(CompareRecordSchema),
   /** Things the reader must know (runs validated on different samples...). */
   notes: z.array(z.string()),
+  /**
+   * The first run's evidence: one sentence per baseline on what is significant
+   * (block-bootstrap intervals, McNemar), and its trade-off chart's data
+   * (core/charts/tradeoff.ts); empty / null for runs that lack them.
+   */
+  evidence: z.object({ sentences: z.array(z.string()), tradeoff: z.unknown().nullable() }).optional(),
 });
 export type CompareData = z.infer<typeof CompareDataSchema>;
 

@@ -11,6 +11,10 @@ import type { SampleReward } from '../validate/summary.js';
 import { MIN_BLOCKS, blockBootstrapMean, mcNemarExact } from './stats.js';
 import type { BootstrapOptions, Interval, McNemar } from './stats.js';
 
+/** The files `mirage run` writes beside summary.json: the comparison with intervals, and the trade-off chart's data. */
+export const COMPARISON_FILE = 'comparison.json';
+export const TRADEOFF_FILE = 'tradeoff.json';
+
 /** Cost of one sample, hours: interruption + overlap / R. */
 export function sampleCostHours(rewardHours: number, overlapHoursPerInterruptionHour: number): number {
   return rewardHours >= 0 ? rewardHours : -rewardHours / overlapHoursPerInterruptionHour;
@@ -136,6 +140,26 @@ export function significance(i: Interval): string {
   return 'not significantly different';
 }
 
+/** One sentence per baseline saying what is significant (the report and the GUI's compare page). */
+export function comparisonSentences(c: Comparison): string[] {
+  return c.baselines.map((b) => {
+    const level = Math.round(b.costDifference.level * 100);
+    const z = b.zeroInterruption;
+    const zs = z.test.pValue < 0.05 ? (z.model > z.baseline ? 'significantly more often' : 'significantly less often') : 'not significantly more or less often';
+    const d = b.costDifference;
+    if (d.blocks < MIN_BLOCKS) {
+      return (
+        `Against ${b.baseline}: the model's mean cost differs by ${h(d.estimate)} h per sample; too few samples to tell whether that is real ` +
+        `(${d.blocks} block${d.blocks === 1 ? '' : 's'} of ${c.blockSamples}; an interval needs at least ${MIN_BLOCKS}). Zero interruption: ${pct(z.model)} against ${pct(z.baseline)}.`
+      );
+    }
+    return (
+      `Against ${b.baseline}: the model's mean cost is ${significance(d)} (${h(d.estimate)} h per sample, ${level} % interval ` +
+      `[${h(d.low)}, ${h(d.high)}]); it avoids interruption ${zs} (exact McNemar p = ${z.test.pValue.toPrecision(2)}).`
+    );
+  });
+}
+
 /** Markdown: one table of the comparison, then one sentence per baseline saying what is significant. */
 export function comparisonMarkdown(c: Comparison): string[] {
   const level = Math.round((c.baselines[0]?.costDifference.level ?? 0.95) * 100);
@@ -149,14 +173,7 @@ export function comparisonMarkdown(c: Comparison): string[] {
       `${low ? `${h(low.estimate)} [${h(low.low)}, ${h(low.high)}] (n=${low.n})` : '-'} |`
     );
   });
-  const sentences = c.baselines.map((b) => {
-    const z = b.zeroInterruption;
-    const zs = z.test.pValue < 0.05 ? (z.model > z.baseline ? 'significantly more often' : 'significantly less often') : 'not significantly more or less often';
-    return (
-      `- Against ${b.baseline}: the model's mean cost is ${significance(b.costDifference)} (${h(b.costDifference.estimate)} h per sample, ${level} % interval ` +
-      `[${h(b.costDifference.low)}, ${h(b.costDifference.high)}]); it avoids interruption ${zs} (exact McNemar p = ${z.test.pValue.toPrecision(2)}).`
-    );
-  });
+  const sentences = comparisonSentences(c).map((line) => `- ${line}`);
   return [
     `Model minus baseline, per sample, over ${c.samples} samples; ${level} % block-bootstrap intervals (blocks of ${c.blockSamples} consecutive samples, one replay length, resampled within each run).`,
     `Cost = interruption + overlap / ${c.overlapHoursPerInterruptionHour}; negative differences favour the model.`,

@@ -77,7 +77,8 @@ export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<
       };
       const best = c.baselines.find((b) => b.baseline === c.bestBaseline)!.costDifference;
       const period = r.period.part === 'test' ? '**test**' : `fold ${r.period.fold}`;
-      return `| ${r.jobNodes} | ${period} | ${r.model} | ${r.trainingSamples} | ${cost(c.model)} | ${cost('reactive')} | ${cost('average')} | ${h(best.estimate)} [${h(best.low)}, ${h(best.high)}] (${c.bestBaseline}) |`;
+      const interval = best.blocks >= MIN_BLOCKS ? `[${h(best.low)}, ${h(best.high)}]` : `(${best.blocks} blocks: no interval)`;
+      return `| ${r.jobNodes} | ${period} | ${r.model} | ${r.trainingSamples} | ${cost(c.model)} | ${cost('reactive')} | ${cost('average')} | ${h(best.estimate)} ${interval} (${c.bestBaseline}) |`;
     }),
     '',
     `## The chosen model (${s.selection.chosen}) pooled`,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../dataset/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { PipelineConfig } from '../pipeline/config.js';
-import { modelLabel, replayBlockSamples, runPipeline, TRADEOFF_FILE } from '../pipeline/run.js';
+import { modelLabel, replayBlockSamples, runPipeline } from '../pipeline/run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
@@ -12,7 +12,7 @@ import { TOOL_VERSION } from '../version.js';
 import type { TradeoffData } from '../charts/tradeoff.js';
 import { readValidationRecords } from '../validate/output.js';
 import type { SampleReward } from '../validate/summary.js';
-import { compareToBaselines, sampleCostHours } from './compare.js';
+import { TRADEOFF_FILE, compareToBaselines, sampleCostHours } from './compare.js';
 import type { Comparison } from './compare.js';
 
 /**

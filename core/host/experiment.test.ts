@@ -160,6 +160,8 @@ describe('an experiment run from the workbench', () => {
     const presets = await host.client.call('experiment.presets', {});
     expect(presets.map((p) => p.name)).toEqual(expect.arrayContaining(['quick', 'paper-ls6']));
     for (const preset of presets) expect(() => PipelineConfigSchema.parse(mergeConfig({}, preset.config)), preset.name).not.toThrow();
+    // One text per preset: its file's own description, as the CLI shows it.
+    for (const preset of presets) expect(preset.description, preset.name).toBe(preset.config.description);
     const traces = await host.client.call('experiment.traces', {});
     expect(traces[0]).toMatchObject({ kind: 'sample', path: 'assets/traces/ls6-a100.log' });
     const range = await host.client.call('experiment.traceRange', { path: traces[0].path });

@@ -49,11 +49,6 @@ export interface ExperimentService {
   keepUpload(fileName: string, sha256: string, text: string): Promise<void>;
 }
 
-const PRESET_DESCRIPTIONS: Record<string, string> = {
-  quick: 'The LS6 experiment in miniature: 24 training and 12 validation samples, 5 epochs. A few minutes on 2 cores.',
-  'paper-ls6': "The paper's Lonestar6 experiment: 684 training samples x 7 probes, 156 validation samples.",
-};
-
 const within = (path: string, root: string): boolean => {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -209,7 +204,9 @@ export function createExperimentService(options: ExperimentHostOptions): Experim
         try {
           const config: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
           if (typeof config === 'object' && config !== null && !Array.isArray(config)) {
-            presets.push({ name, description: PRESET_DESCRIPTIONS[name] ?? '', config: config as Record<string, unknown> });
+            // One text per preset, its file's own description (the CLI shows the same).
+            const description = (config as { description?: unknown }).description;
+            presets.push({ name, description: typeof description === 'string' ? description : '', config: config as Record<string, unknown> });
           }
         } catch (error) {
           options.log?.(`mirage host: preset ${file} is not valid JSON: ${(error as Error).message}`);

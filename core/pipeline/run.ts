@@ -23,7 +23,7 @@ import { PIPELINE_POLICY_DIR, pipelinePolicyInput, writePolicyBundle } from '../
 import { candidateRiskRules, candidateRules } from '../validate/calibrate.js';
 import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
 import { runCalibration, scoreRules } from '../validate/calibration-run.js';
-import { compareToBaselines } from '../evaluate/compare.js';
+import { COMPARISON_FILE, TRADEOFF_FILE, compareToBaselines } from '../evaluate/compare.js';
 import type { Comparison } from '../evaluate/compare.js';
 import { tradeoffData } from '../evaluate/tradeoff.js';
 import { tradeoffOption } from '../charts/tradeoff.js';
@@ -78,9 +78,6 @@ export interface PipelineResult {
 }
 
 export const DATASET_SUBDIR = 'data';
-/** The model against each baseline with intervals (core/evaluate/compare.ts), and the trade-off chart's data. */
-export const COMPARISON_FILE = 'comparison.json';
-export const TRADEOFF_FILE = 'tradeoff.json';
 
 /** Samples in one replay length (warm-up + workload): the block of the bootstrap, as neighbouring samples replay overlapping weeks. */
 export function replayBlockSamples(config: PipelineConfig): number {

@@ -120,7 +120,7 @@ describe.skipIf(skip !== null).concurrent('mirage provision on a real Slurm', ()
         expect(e.clusterWarnings).toContain(`partition ${cluster.partition} has ${cluster.nodes} nodes; the policy was trained and validated on a ${bundle.manifest.cluster.nodes}-node cluster`);
       }
       // The model was asked once the history existed.
-      const predictions = events.filter((e) => e.event === 'decision' && String(e.reason).startsWith('predicted reward'));
+      const predictions = events.filter((e) => e.event === 'decision' && /^(predicted reward|chance that submitting now)/.test(String(e.reason)));
       expect(predictions.length).toBeGreaterThan(0);
       for (const e of predictions) expect(Number.isFinite(e.expected)).toBe(true);
     },

@@ -1,6 +1,7 @@
 import type { EChartsOption } from 'echarts';
 import type { CompareData, CompareRecord } from '../../core/api/experiment.js';
-import { loadLevelOption, policyMetricsOption, rewardBoxOption, rewardCdfOption, rewardTimelineOption, zeroInterruptionOption } from '../../core/charts/index.js';
+import { loadLevelOption, policyMetricsOption, rewardBoxOption, rewardCdfOption, rewardTimelineOption, tradeoffOption, zeroInterruptionOption } from '../../core/charts/index.js';
+import type { TradeoffData } from '../../core/charts/index.js';
 import type { ChartTheme } from './theme.js';
 import { themedReportOption } from './experimentOptions.js';
 
@@ -98,4 +99,15 @@ export function showIdentical(option: EChartsOption, same: ReadonlyMap<string, s
     series: series as EChartsOption['series'],
     legend: legend ? { ...legend, formatter: (name: string) => (same.has(name) ? `${name} (= ${same.get(name)})` : name) } : legend,
   };
+}
+
+/**
+ * The first run's trade-off chart (interruption against overlap, the model's
+ * curve over its threshold, the chosen rule marked, intervals as error bars),
+ * the same specification the report renders; null when the run has none.
+ */
+export function tradeoffChartOption(data: CompareData, theme: ChartTheme): EChartsOption | null {
+  const tradeoff = data.evidence?.tradeoff as TradeoffData | null | undefined;
+  if (!tradeoff || !Array.isArray(tradeoff.baselines) || !Array.isArray(tradeoff.curves)) return null;
+  return themedReportOption(tradeoffOption(tradeoff, { title: '' }), theme);
 }

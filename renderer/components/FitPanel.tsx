@@ -2,7 +2,10 @@ import type { ModelFit } from '../../core/api/experiment.js';
 import { formatFixed, formatInt, formatNumber } from '../lib/format.js';
 
 /** Known metric names in words; the unit says how to print them. Others are shown by their name. */
-const METRICS: Record<string, { label: string; unit: 'h' | 'count' | 'loss' | 's' }> = {
+const METRICS: Record<string, { label: string; unit: 'h' | 'count' | 'loss' | 's' | 'share' }> = {
+  heldOutBrier: { label: 'Brier score of the risk, held-out samples (lower is better)', unit: 'loss' },
+  heldOutLogLoss: { label: 'log loss of the risk, held-out samples', unit: 'loss' },
+  heldOutInterruptShare: { label: 'held-out decisions where submitting would interrupt', unit: 'share' },
   validationWaitMaeHours: { label: 'wait error (MAE), held-out samples', unit: 'h' },
   validationMeanWaitHours: { label: 'mean wait, held-out samples', unit: 'h' },
   validationMae: { label: 'reward error (MAE), held-out samples', unit: 'h' },
@@ -18,7 +21,8 @@ const METRICS: Record<string, { label: string; unit: 'h' | 'count' | 'loss' | 's
   trainSeconds: { label: 'training time', unit: 's' },
 };
 
-function metricValue(value: number, unit: 'h' | 'count' | 'loss' | 's'): string {
+function metricValue(value: number, unit: 'h' | 'count' | 'loss' | 's' | 'share'): string {
+  if (unit === 'share') return `${(value * 100).toFixed(1)} %`;
   if (unit === 'h') return `${formatFixed(value, 3)} h`;
   if (unit === 'count') return formatInt(value);
   if (unit === 's') return `${formatNumber(value, 1)} s`;

@@ -5,7 +5,7 @@ import { policyColors } from '../../core/charts/palette.js';
 import { exportChartPng, exportRunFile } from '../actions.js';
 import { Chart } from '../charts/Chart.js';
 import type { CompareChart } from '../charts/compareOptions.js';
-import { compareOptions, identicalPolicies, recordsByPolicy, sampleAtTimelinePoint } from '../charts/compareOptions.js';
+import { compareOptions, identicalPolicies, recordsByPolicy, sampleAtTimelinePoint, tradeoffChartOption } from '../charts/compareOptions.js';
 import { sampleTimelineOption, timelineMarkColors } from '../charts/experimentOptions.js';
 import { CurvesPanel } from '../components/CurvesPanel.js';
 import { DownloadIcon, FlaskIcon } from '../components/icons.js';
@@ -327,6 +327,41 @@ function ExportPanel({ data }: { data: CompareData }) {
   );
 }
 
+/**
+ * Is the difference real? The first run's sentences (block-bootstrap intervals,
+ * McNemar) and its trade-off chart, as in its report.md.
+ */
+function EvidencePanel({ data }: { data: CompareData }) {
+  const theme = useThemeStore((s) => s.chart);
+  const option = useMemo(() => tradeoffChartOption(data, theme), [data, theme]);
+  const sentences = data.evidence?.sentences ?? [];
+  if (sentences.length === 0 && !option) return null;
+  return (
+    <div className="charts">
+      {sentences.length > 0 && (
+        <section className="panel chart-panel span-3 tall" aria-label="Is the difference real?" data-testid="compare-evidence">
+          <div className="panel-head">
+            <h2>Is the difference real?</h2>
+            <span className="hint">{data.runs[0]?.name}: 95 % block-bootstrap intervals, model minus baseline</span>
+          </div>
+          <div className="panel-body">
+            <ul className="evidence">
+              {sentences.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </div>
+        </section>
+      )}
+      {option && (
+        <ChartPanel title="Interruption against overlap" hint="the model over its threshold; diamond: the rule chosen on held-out training samples" span={3} tall testId="compare-tradeoff" onPng={() => void exportChartPng('chart-tradeoff-canvas', 'tradeoff.png')}>
+          <Chart option={option} label="Interruption against overlap" testId="chart-tradeoff-canvas" />
+        </ChartPanel>
+      )}
+    </div>
+  );
+}
+
 export function ComparePage() {
   const selected = useCompareStore((s) => s.selected);
   const status = useCompareStore((s) => s.status);
@@ -413,6 +448,7 @@ export function ComparePage() {
               </ChartPanel>
             ))}
           </div>
+          <EvidencePanel data={data} />
           <CurvesPanel data={data} />
           <SamplePanel data={data} />
           <ExportPanel data={data} />

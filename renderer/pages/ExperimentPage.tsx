@@ -76,7 +76,9 @@ function TracePanel({ model }: { model: FormSection }) {
     <section className="panel" aria-label="Trace and windows" data-testid="trace-panel">
       <div className="panel-head">
         <h2>Trace and windows</h2>
-        <span className="hint">{trace.description}</span>
+        <span className="hint">
+          <RichText text={trace.description} />
+        </span>
       </div>
       <div className="panel-body trace-body">
         <ConfigField
@@ -261,7 +263,9 @@ export function ExperimentPage() {
         <section className="panel form-section" aria-label="Experiment">
           <div className="panel-head">
             <h2>{SECTION_TITLES['']}</h2>
-            <span className="hint">{model.description}</span>
+            <span className="hint">
+              <RichText text={model.description} />
+            </span>
           </div>
           <div className="panel-body">
             <ConfigFields section={{ ...root, fields: [...root.fields, traceFormat] }} draft={draft} issues={check.issues} onChange={store.setField} />
@@ -271,7 +275,9 @@ export function ExperimentPage() {
           <section key={section.key} className="panel form-section" aria-label={SECTION_TITLES[section.key] ?? section.label} data-testid={`section-${section.key}`}>
             <div className="panel-head">
               <h2>{SECTION_TITLES[section.key] ?? section.label}</h2>
-              <span className="hint">{section.description}</span>
+              <span className="hint">
+                <RichText text={section.description} />
+              </span>
             </div>
             <div className="panel-body">
               <ConfigFields section={section} draft={draft} issues={check.issues} onChange={store.setField} />

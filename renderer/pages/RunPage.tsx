@@ -79,9 +79,12 @@ export function HeadlineTable({ run }: { run: RunInfo }) {
 }
 
 /** The model's held-out wait (or reward) error, for the KPI of a closed-form model. */
-function fitError(fit: ModelFit | null): string | null {
-  const value = fit?.metrics.validationWaitMaeHours ?? fit?.metrics.validationMae ?? null;
-  return value === null ? null : `${formatFixed(value, 2)} h`;
+function fitError(fit: ModelFit | null): { value: string; note: string } | null {
+  const hours = fit?.metrics.validationWaitMaeHours ?? fit?.metrics.validationMae;
+  if (hours !== undefined) return { value: `${formatFixed(hours, 2)} h`, note: 'MAE of the wait, held-out samples' };
+  const brier = fit?.metrics.heldOutBrier;
+  if (brier !== undefined) return { value: formatFixed(brier, 3), note: 'Brier score of the risk, held-out samples' };
+  return null;
 }
 
 export function RunPage() {
@@ -203,7 +206,12 @@ export function RunPage() {
 
       <div className="kpis">
         {closedForm ? (
-          <Kpi label="Fit" value="closed form" note="no epochs: solved in one step" testId="kpi-epoch" />
+          <Kpi
+            label="Fit"
+            value={modelKind === 'wait-linear' ? 'closed form' : 'direct'}
+            note={modelKind === 'wait-linear' ? 'no epochs: solved in one step' : 'no epochs: a few Newton steps'}
+            testId="kpi-epoch"
+          />
         ) : (
           <Kpi
             label="Epoch"
@@ -223,8 +231,8 @@ export function RunPage() {
         {closedForm ? (
           <Kpi
             label="Held-out error"
-            value={fitError(fit) ?? '–'}
-            note={fit ? 'MAE of the wait, held-out samples' : 'once fitted'}
+            value={fitError(fit)?.value ?? '–'}
+            note={fitError(fit)?.note ?? (fit ? 'none measured' : 'once fitted')}
             testId="kpi-throughput"
           />
         ) : (
@@ -269,7 +277,7 @@ export function RunPage() {
           <section className="panel" aria-label="Model fit" data-testid="fit-section">
             <div className="panel-head">
               <h2>Model fit</h2>
-              <span className="hint">closed form: no loss curve to draw</span>
+              <span className="hint">fitted directly: no loss curve to draw</span>
             </div>
             <div className="panel-body">
               {fit ? (

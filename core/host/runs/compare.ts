@@ -7,6 +7,8 @@ import { BASELINE_KINDS } from '../../validate/policies.js';
 import { summarizeRecords } from '../../validate/summary.js';
 import type { SampleReward } from '../../validate/summary.js';
 import { TOOL_VERSION } from '../../version.js';
+import { COMPARISON_FILE, TRADEOFF_FILE, comparisonSentences } from '../../evaluate/compare.js';
+import type { Comparison } from '../../evaluate/compare.js';
 
 export interface CompareInput {
   id: string;
@@ -93,5 +95,13 @@ export async function compareRuns(runs: readonly CompareInput[]): Promise<Compar
       rewardSeconds: r.rewardSeconds,
     })),
     notes,
+    evidence: await evidenceOf(kept[0].run.dir),
   };
+}
+
+/** A run folder's comparison.json and tradeoff.json (written by `mirage run`), as the compare page shows them. */
+async function evidenceOf(dir: string): Promise<NonNullable<CompareData['evidence']>> {
+  const json = (file: string): Promise<unknown> => readFile(join(dir, file), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+  const comparison = (await json(COMPARISON_FILE)) as Comparison | null;
+  return { sentences: comparison ? comparisonSentences(comparison) : [], tradeoff: await json(TRADEOFF_FILE) };
 }

@@ -24,6 +24,12 @@ const CalibrationFileSchema = z.object({
   trials: z.array(z.unknown()).optional(),
 });
 
+/** What each closed-form model is, in a phrase. */
+const CLOSED_FORM: Record<string, [what: string, how: string]> = {
+  'wait-linear': ['ridge regression of the queue wait', 'fitted in closed form'],
+  'wait-risk': ['logistic regressions of the risk that the successor still waits when the predecessor ends', "fitted by Newton's method"],
+};
+
 /** The model files a training stage may hold: the closed-form wait models', then the neural models' manifest. */
 const MODEL_FILES = ['mirage-wait-model.json', 'mirage-model.json'];
 
@@ -62,7 +68,7 @@ export async function readModelFit(stageDirs: ReadonlyMap<string, string>): Prom
     kind: model.kind,
     closedForm,
     description: closedForm
-      ? `${model.kind === 'wait-linear' ? 'ridge regression of the queue wait' : 'a model of the queue wait'} on ${model.features!.length} queue features, fitted in closed form (no epochs, no TensorFlow.js)`
+      ? `${(CLOSED_FORM[model.kind] ?? ['a model of the queue wait', 'fitted directly'])[0]} on ${model.features!.length} queue features, ${(CLOSED_FORM[model.kind] ?? ['', 'fitted directly'])[1]} (no epochs, no TensorFlow.js)`
       : (model.network?.type ?? model.kind),
     metrics: model.metrics ?? {},
     trainRows: model.dataset?.trainRows ?? null,

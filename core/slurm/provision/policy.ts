@@ -123,7 +123,12 @@ export function modelPolicy(model: ModelEvaluator, options: ModelPolicyOptions):
         const confirm = need > 1 ? `, ${d.streak}/${need} in [${rule.lowHours}, ${rule.highHours}]` : '';
         return { submit: d.submit, expected: hours, expectedIsInt: false, streak: d.streak, reason: `predicted reward ${output.toFixed(3)} model h (${hours.toFixed(4)} h here)${confirm}: ${verdict}` };
       }
-      const what = rule.kind === 'policy' ? 'P(submit)' : `${rule.kind} output`;
+      if (rule.kind === 'risk') {
+        const need = rule.confirmations ?? 1;
+        const confirm = need > 1 ? `, ${d.streak}/${need} at or above ${rule.threshold}` : '';
+        return { submit: d.submit, expected: d.expected, expectedIsInt: false, streak: d.streak, reason: `chance that submitting now still interrupts ${output.toFixed(3)}${confirm}: ${verdict}` };
+      }
+      const what = 'P(submit)';
       return { submit: d.submit, expected: d.expected, expectedIsInt: d.expectedIsInt, streak: d.streak, reason: `${what} ${output.toFixed(3)}: ${verdict}` };
     },
   };
