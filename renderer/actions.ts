@@ -3,7 +3,7 @@ import type { MenuCommand } from '../core/api/shell.js';
 import { chartPngBase64 } from './components/LossChart.js';
 import type { TraceSample } from '../core/api/trace.js';
 import { jobViewCsv } from './lib/jobView.js';
-import { formatClock } from './lib/format.js';
+import { formatClockMinutes } from './lib/format.js';
 import { services } from './services.js';
 import { useCompareStore } from './stores/compare.js';
 import { useExperimentStore } from './stores/experiment.js';
@@ -69,7 +69,7 @@ export async function exportCurrent(): Promise<void> {
   if (useUiStore.getState().page === 'jobs' && table.columns) {
     await services().host.saveText({
       suggestedName: `${stem}-jobs.csv`,
-      text: jobViewCsv(table.columns, table.view, (sec) => formatClock(sec, true)),
+      text: jobViewCsv(table.columns, table.view, (sec) => formatClockMinutes(sec, true)),
       filters: [{ name: 'CSV', extensions: ['csv'] }],
     });
     return;

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { tradeoffOption } from '../charts/tradeoff.js';
 import { EVALUATION_REPORT, runEvaluation } from '../evaluate/run.js';
 import { checkTargets, formatEvaluationReport } from '../evaluate/report.js';

@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   registerServeCommands(program);
   registerTraceCommands(program);
-  registerSlurmCommands(program);
+  registerSlurmCommands(program, buildProgram);
   registerTrainCommands(program);
   registerValidateCommands(program);
   registerRunCommands(program);

@@ -40,8 +40,12 @@ const SHARDABLE: ShardableLocal[] = [
   { name: 'validate', local: ['validate'], merge: ['validate', 'merge'] },
 ];
 
-/** `mirage slurm dataset | validate` (the local commands spread over a job array) and `mirage provision`. */
-export function registerSlurmCommands(program: Command): void {
+/**
+ * `mirage slurm dataset | validate` (the local commands spread over a job array) and `mirage provision`.
+ * `freshProgram` builds a new copy of the whole `mirage` command line (main's buildProgram), passed in
+ * so this module does not import main, which imports it.
+ */
+export function registerSlurmCommands(program: Command, freshProgram: () => Command): void {
   registerProvisionCommands(program);
   const slurm = program
     .command('slurm')
@@ -76,7 +80,7 @@ export function registerSlurmCommands(program: Command): void {
           extra: flags.sbatch,
         };
         checkSbatchSettings(settings);
-        await checkLocalFlags(target, passThrough, flags.array);
+        await checkLocalFlags(freshProgram(), target, passThrough, flags.array);
         // A policy bundle is read here first: a missing or foreign folder fails now, not in every array task.
         const bundle = target.name === 'validate' ? passThroughValue(passThrough, '--policy') : undefined;
         if (bundle !== undefined && !POLICY_KINDS.includes(bundle)) await loadPolicyBundle(bundle);
@@ -113,13 +117,10 @@ function shardedCommand(target: ShardableLocal, passThrough: readonly string[]):
  * Parses the pass-through flags with the local command itself (a fresh copy
  * whose action does nothing), so a typo fails here and not in N array tasks.
  */
-async function checkLocalFlags(target: ShardableLocal, passThrough: readonly string[], tasks: number): Promise<void> {
+async function checkLocalFlags(program: Command, target: ShardableLocal, passThrough: readonly string[], tasks: number): Promise<void> {
   if (passThrough.some((a) => a === '--shard' || a.startsWith('--shard=') || a === '--out' || a.startsWith('--out='))) {
     throw new Error('--shard and --out are set per task; give --array and --out to `mirage slurm` only');
   }
-  // A dynamic import: main.js registers this module.
-  const { buildProgram } = await import('./main.js');
-  const program = buildProgram();
   const local = findCommand(program, target.local);
   const merge = findCommand(program, target.merge);
   if (!local) throw new Error(`this mirage has no \`${target.local.join(' ')}\` command to run on the cluster`);

@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { removeStaleTemps } from '../dataset/atomic.js';
+import { removeStaleTemps } from '../files/atomic.js';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { prepareWorkload } from '../sim/chain.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import { createWorkerPool, defaultThreadCount, runTasks } from '../parallel/pool.js';
-import { removeStaleTemps, writeFileAtomic } from './atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../files/atomic.js';
 import type { DatasetConfig, Manifest, Shard } from './manifest.js';
 import { DatasetConfigSchema, stableJson } from './manifest.js';
 import { decodeSampleRecord, encodeSampleRecord, toSampleRecord } from './record.js';

@@ -1,26 +1,15 @@
+import type { RunResult, SampleResult } from '../sim/chain.js';
 import type { PackedWindows } from './windows.js';
 import { CHAIN_FEATURES, QUEUE_FEATURES, packWindows } from './windows.js';
 
 /**
- * What the simulator returns for one sample (a subset of core/sim/chain.ts's
- * SampleResult: the fields a dataset keeps). Times are cluster-clock seconds.
+ * What the simulator returns for one sample, as far as a dataset keeps it:
+ * core/sim/chain.ts's SampleResult with each run cut to its reward and its
+ * snapshot window. Times are cluster-clock seconds.
  */
-export interface SimulatedSample {
-  index: number;
-  sampleStartSec: number;
-  predSubmitSec: number;
-  predStartSec: number;
-  predEndSec: number;
-  avgWaitMinutes: number;
-  queueLength: number;
-  runs: readonly {
-    submitSec: number;
-    succStartSec: number;
-    rewardSeconds: number;
-    /** [144 * 42] row-major, oldest snapshot first. */
-    features?: Float32Array;
-  }[];
-}
+export type SimulatedSample = Omit<SampleResult, 'runs'> & {
+  runs: readonly Pick<RunResult, 'submitSec' | 'succStartSec' | 'rewardSeconds' | 'features'>[];
+};
 
 export interface ProbeRecord {
   submitSec: number;

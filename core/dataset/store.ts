@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import type { DatasetConfig, Manifest, Shard } from './manifest.js';
 import { DATASET_FORMAT, DATASET_SCHEMA_VERSION, ManifestSchema, stableJson } from './manifest.js';
 import type { NpyData } from './npy.js';

@@ -3,7 +3,7 @@ import type { WorkOptions } from '../progress.js';
 import type { SimConfigInput } from '../sim/config.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { ChainSourceInit } from './chain-source.js';
-import { FEATURE_NAMES } from './features.js';
+import { FEATURE_NAMES } from '../sim/features.js';
 import type { GenerateResult } from './generate.js';
 import { generateDataset } from './generate.js';
 import type { DatasetConfig, DatasetPolicy, FeatureMode, Shard } from './manifest.js';

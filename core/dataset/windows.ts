@@ -20,7 +20,7 @@
  * simulator does.
  */
 
-import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES } from './features.js';
+import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES } from '../sim/features.js';
 
 export { QUEUE_FEATURES };
 /** Snapshots per window with the reference configuration (SimConfig.snapshotWindow). */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataset } from '../dataset/reader.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
-import { saveWaitModel, fitWaitModel } from '../model/wait-model.js';
-import { fitWaitRiskModel } from '../model/wait-risk.js';
+import { saveWaitModel } from '../model/wait-model.js';
+import { fitWaitKind } from '../train/wait.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
 import { calibrationCandidates } from '../pipeline/run.js';
@@ -60,18 +60,7 @@ export async function learningCurve(
         const s = dataset.columns.sample_index[i];
         return s >= fitFrom && s < fitFrom + n;
       });
-      const rows = {
-        features: dataset.features,
-        count: dataset.count,
-        seqLen: dataset.windowLength,
-        featureNames: dataset.manifest.featureNames,
-        featureMode: dataset.manifest.config.featureMode,
-        submitSec: dataset.columns.submit_sec,
-        succStartSec: dataset.columns.succ_start_sec,
-        train,
-      };
-      const clusterNodes = dataset.manifest.config.sim.nodes;
-      const fitted = model === 'wait-risk' ? fitWaitRiskModel({ ...rows, heldOut }, { clusterNodes }) : fitWaitModel({ ...rows, validation: heldOut }, { clusterNodes });
+      const fitted = fitWaitKind(model, dataset, train, heldOut);
       const modelDir = await mkdtemp(join(options.workDir, `${model}-`));
       try {
         await saveWaitModel(modelDir, fitted);

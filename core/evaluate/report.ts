@@ -1,6 +1,6 @@
-import type { Comparison } from './compare.js';
-import { comparisonMarkdown } from './compare.js';
-import { MIN_BLOCKS } from './stats.js';
+import type { Comparison } from '../compare/compare.js';
+import { comparisonMarkdown } from '../compare/compare.js';
+import { MIN_BLOCKS } from '../compare/stats.js';
 import type { EvaluationSummary } from './run.js';
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { modelLabel, replayBlockSamples, runPipeline } from '../pipeline/run.js';
@@ -12,8 +12,8 @@ import { TOOL_VERSION } from '../version.js';
 import type { TradeoffData } from '../charts/tradeoff.js';
 import { readValidationRecords } from '../validate/output.js';
 import type { SampleReward } from '../validate/summary.js';
-import { TRADEOFF_FILE, compareToBaselines, sampleCostHours } from './compare.js';
-import type { Comparison } from './compare.js';
+import { TRADEOFF_FILE, compareToBaselines, sampleCostHours } from '../compare/compare.js';
+import type { Comparison } from '../compare/compare.js';
 
 /**
  * `mirage evaluate`: rolling-origin evaluation. For each chain job size, K
@@ -24,7 +24,7 @@ import type { Comparison } from './compare.js';
  * period's held-out tail, validation) on every fold; the kind of smallest
  * pooled mean cost over the folds is chosen, and only that kind then runs on
  * the test period, which no selection step has seen. Every number comes with
- * block-bootstrap intervals (core/evaluate/compare.ts).
+ * block-bootstrap intervals (core/compare/compare.ts).
  */
 
 export interface FoldPlan {

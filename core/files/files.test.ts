@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeStaleTemps, writeFileAtomic } from '../dataset/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { makeDir } from './dirs.js';
 import { describeFsError, FileSystemError, inWords } from './errors.js';
 

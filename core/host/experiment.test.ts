@@ -8,7 +8,8 @@ import { mergeConfig, PipelineConfigSchema } from '../pipeline/config.js';
 import type { TrainEvent } from '../train/events.js';
 import { parseRewardLog } from '../validate/rewardLog.js';
 import type { TestHost } from './runs/testing.js';
-import { runCli, startTestHost, TINY_CONFIG } from './runs/testing.js';
+import { startTestHost, TINY_CONFIG } from './runs/testing.js';
+import { runCli } from '../cli/testing.js';
 
 /**
  * An experiment run through the service API as the UI runs it: started,

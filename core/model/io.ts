@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ModelManifest } from './manifest.js';
 import { MODEL_MANIFEST_FILE, ModelManifestSchema } from './manifest.js';
@@ -32,9 +32,6 @@ const ModelJsonSchema = z.object({
   modelTopology: z.unknown(),
   weightsManifest: WeightsManifestSchema,
 });
-
-/** The tool's one atomic write (core/dataset/atomic.ts), re-exported for the model and training modules. */
-export { writeFileAtomic };
 
 /** Concatenates tensors as little-endian float32 (the TF.js weights layout). */
 export function encodeWeights(values: NamedValues[]): { specs: { name: string; shape: number[]; dtype: 'float32' }[]; data: Uint8Array } {

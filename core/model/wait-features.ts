@@ -3,8 +3,9 @@
  * a few numbers from the newest snapshots of a decision window, and the
  * exact time left until the predecessor ends. Pure, no I/O.
  */
+import { z } from 'zod';
 
-/** The snapshot columns the models read, by name (core/dataset/features.ts FEATURE_NAMES). */
+/** The snapshot columns the models read, by name (core/sim/features.ts FEATURE_NAMES). */
 const USED_COLUMNS = [
   'pending_count',
   'pending_nodes',
@@ -61,6 +62,26 @@ export const RISK_FEATURE_NAMES = [
 
 /** Positions of the time-left features in WAIT_FEATURE_NAMES (left out of the risk features). */
 const TIME_LEFT = WAIT_FEATURE_NAMES.flatMap((n, i) => (n.includes('time_to_pred_end') ? [i] : []));
+
+/** What both wait-based model files say about their input: the windows they read. */
+export const WaitInputSchema = z.strictObject({
+  featureMode: z.enum(['decision', 'reference']),
+  featureNames: z.array(z.string()),
+  seqLen: z.number().int().positive(),
+});
+
+/** The training rows both wait-based fits take: windows [N, seqLen, F] and each row's successor submit and start, seconds. */
+export interface WaitRows {
+  features: Float32Array;
+  count: number;
+  seqLen: number;
+  featureNames: readonly string[];
+  featureMode: 'decision' | 'reference';
+  submitSec: ArrayLike<number>;
+  succStartSec: ArrayLike<number>;
+  /** Row indices to fit on. */
+  train: ArrayLike<number>;
+}
 
 /** Snapshots are 10 minutes apart: 6 back is an hour ago. */
 const HOUR_BACK = 6;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FEATURE_NAMES } from '../dataset/features.js';
+import { FEATURE_NAMES } from '../sim/features.js';
 import { WAIT_FEATURE_NAMES, fitWaitModel, isWaitModelDir, loadWaitModel, predictRewardHours, rewardFromWaitHours, saveWaitModel } from './wait-model.js';
 import type { WaitModel } from './wait-model.js';
 

@@ -17,8 +17,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { WAIT_FEATURE_NAMES, columnIndex, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
-import type { WindowLayout } from './wait-features.js';
+import { WAIT_FEATURE_NAMES, WaitInputSchema, columnIndex, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
+import type { WaitRows, WindowLayout } from './wait-features.js';
 import { WAIT_RISK_KIND, WaitRiskModelSchema, predictRisk } from './wait-risk.js';
 import type { WaitRiskModel } from './wait-risk.js';
 import { RISK_FEATURE_NAMES } from './wait-features.js';
@@ -39,11 +39,7 @@ export const WaitModelSchema = z.strictObject({
     unit: z.literal('hours'),
     toReward: z.literal('reward = max(0, predicted wait) - (pred limit - pred run so far)'),
   }),
-  input: z.strictObject({
-    featureMode: z.enum(['decision', 'reference']),
-    featureNames: z.array(z.string()),
-    seqLen: z.number().int().positive(),
-  }),
+  input: WaitInputSchema,
   clusterNodes: z.number().int().positive(),
   ridgeLambda: z.number().nonnegative(),
   features: z.array(z.string()),
@@ -54,18 +50,8 @@ export const WaitModelSchema = z.strictObject({
 });
 export type WaitModel = z.infer<typeof WaitModelSchema>;
 
-/** Training rows as the dataset reader gives them (features [N, seqLen, F]; W per row from the metadata). */
-export interface WaitTrainingRows {
-  features: Float32Array;
-  count: number;
-  seqLen: number;
-  featureNames: readonly string[];
-  featureMode: 'decision' | 'reference';
-  /** [N] successor submit and start, seconds. */
-  submitSec: ArrayLike<number>;
-  succStartSec: ArrayLike<number>;
-  /** Row indices to fit on, and the held-out ones (metrics only). */
-  train: ArrayLike<number>;
+/** Training rows as the dataset reader gives them; `validation`: the held-out rows (metrics only; the saved schema keeps this name). */
+export interface WaitTrainingRows extends WaitRows {
   validation: ArrayLike<number>;
 }
 

@@ -18,8 +18,8 @@
  * Pure TypeScript, deterministic (Newton's method from zero weights).
  */
 import { z } from 'zod';
-import { RISK_FEATURE_NAMES, columnIndex, waitFeaturesOf } from './wait-features.js';
-import type { WindowLayout } from './wait-features.js';
+import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, waitFeaturesOf } from './wait-features.js';
+import type { WaitRows, WindowLayout } from './wait-features.js';
 
 export const WAIT_RISK_KIND = 'wait-risk';
 
@@ -33,11 +33,7 @@ export const WaitRiskModelSchema = z.strictObject({
     predicts: z.literal('risk'),
     meaning: z.literal('P(successor wait > time until the predecessor ends), if submitted now'),
   }),
-  input: z.strictObject({
-    featureMode: z.enum(['decision', 'reference']),
-    featureNames: z.array(z.string()),
-    seqLen: z.number().int().positive(),
-  }),
+  input: WaitInputSchema,
   clusterNodes: z.number().int().positive(),
   ridgeLambda: z.number().nonnegative(),
   features: z.array(z.string()),
@@ -53,15 +49,8 @@ export const WaitRiskModelSchema = z.strictObject({
 });
 export type WaitRiskModel = z.infer<typeof WaitRiskModelSchema>;
 
-export interface RiskTrainingRows {
-  features: Float32Array;
-  count: number;
-  seqLen: number;
-  featureNames: readonly string[];
-  featureMode: 'decision' | 'reference';
-  submitSec: ArrayLike<number>;
-  succStartSec: ArrayLike<number>;
-  train: ArrayLike<number>;
+export interface RiskTrainingRows extends WaitRows {
+  /** Rows scored only (metrics). */
   heldOut: ArrayLike<number>;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { QUEUE_FEATURES } from '../dataset/features.js';
+import { QUEUE_FEATURES } from '../sim/features.js';
 import { CHAIN_FEATURES, FEATURE_COUNT } from '../dataset/windows.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { PipelineConfig } from './config.js';

@@ -3,8 +3,8 @@ import { meanCostHours } from '../validate/calibrate.js';
 import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
 import { describeRule, ruleThreshold } from '../validate/decide.js';
 import { comparisonSections } from '../validate/report.js';
-import { comparisonMarkdown } from '../evaluate/compare.js';
-import type { Comparison } from '../evaluate/compare.js';
+import { comparisonMarkdown } from '../compare/compare.js';
+import type { Comparison } from '../compare/compare.js';
 import type { ValidationSummary } from '../validate/summary.js';
 import type { PipelineConfig } from './config.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { removeStaleTemps, writeFileAtomic } from '../dataset/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../files/atomic.js';
 import { stableJson } from '../dataset/manifest.js';
 import { acquireLock, describeOwner } from '../files/lock.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { MODEL_MANIFEST_FILE } from '../model/manifest.js';
 import { WAIT_MODEL_FILE } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';

@@ -11,6 +11,4 @@ export { POLICY_KIND, POLICY_MANIFEST_FILE, POLICY_MODEL_DIR, POLICY_SCHEMA_VERS
 export type { EvaluationValue, PolicyCluster, PolicyManifest } from './manifest.js';
 export { loadPolicyModel, modelFacts } from './model.js';
 export type { ModelFacts, PolicyModel } from './model.js';
-export { PIPELINE_POLICY_DIR, evaluationOf, pipelinePolicyInput } from './pipeline.js';
-export type { PipelinePolicyFacts } from './pipeline.js';
 export { describeRule, formatPolicyInfo, provisionCommand } from './info.js';

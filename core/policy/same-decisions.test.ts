@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, FEATURES_PER_SNAPSHOT } from '../dataset/features.js';
+import { FEATURE_NAMES, FEATURES_PER_SNAPSHOT } from '../sim/features.js';
 import { initBackend } from '../model/backend.js';
 import { PRED_ID, prepareWorkload, sampleStartSec } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
@@ -27,7 +27,8 @@ import { simulateOnlineSamples } from '../validate/simulate.js';
 import { loadPolicyBundle, writePolicyBundle } from './bundle.js';
 import type { PolicyBundle } from './bundle.js';
 import { loadPolicyModel } from './model.js';
-import { saveTestWaitModel } from './testing.js';
+import { saveTestWaitModel, testWaitRiskModel } from './testing.js';
+import { saveWaitModel } from '../model/wait-model.js';
 
 /**
  * The policy a user validated is the policy provision runs: one validation
@@ -187,6 +188,18 @@ describe('a bundle decides live as it did in validation', () => {
     // The model, not the predecessor's end, decided: two in-interval predictions, before pred ended.
     expect(outcome.decisions).toBeGreaterThan(2);
     expect(outcome.submitSec).toBeLessThan(outcome.predEndSec);
+  });
+
+  it('wait-risk bundle with confirmations and a cap on how early it may submit', { timeout: 120_000 }, async () => {
+    // Hand-set weights: a high risk that grows with the queue and a full cluster, so the cap decides when it may act.
+    const modelDir = join(root, 'risk-model');
+    await saveWaitModel(modelDir, testWaitRiskModel({ bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4 }));
+    const dir = join(root, 'risk-bundle');
+    await writePolicyBundle(dir, bundleInput(modelDir, { kind: 'risk', threshold: 0.3, confirmations: 2, maxLeadHours: 6 }));
+    const outcome = await expectSameDecisions(await loadPolicyBundle(dir), 1, 'risk');
+    // The model decided (before pred's end), and never more than 6 h before it.
+    expect(outcome.submitSec).toBeLessThan(outcome.predEndSec);
+    expect(outcome.predEndSec - outcome.submitSec).toBeLessThanOrEqual(6 * 3600);
   });
 
   it('neural bundle', { timeout: 240_000 }, async () => {

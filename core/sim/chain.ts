@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { JobTuple } from '../dataset/features.js';
-import { percentileSorted } from '../dataset/features.js';
+import type { JobTuple } from './features.js';
+import { percentileSorted } from './features.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import type { Job } from '../trace/job.js';

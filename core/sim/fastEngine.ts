@@ -1,5 +1,5 @@
-import type { JobColumns } from '../dataset/features.js';
-import { queueFeaturesInto } from '../dataset/features.js';
+import type { JobColumns } from './features.js';
+import { queueFeaturesInto } from './features.js';
 import type { EngineContext, EngineOptions, SimEngine } from './engine.js';
 import { WaitWindow } from './engine.js';
 import { growColumns } from './minuteEngine.js';

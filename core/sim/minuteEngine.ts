@@ -1,5 +1,5 @@
-import type { JobColumns } from '../dataset/features.js';
-import { jobColumns, queueFeaturesInto } from '../dataset/features.js';
+import type { JobColumns } from './features.js';
+import { jobColumns, queueFeaturesInto } from './features.js';
 import type { EngineContext, EngineOptions, SimEngine } from './engine.js';
 import { WaitWindow } from './engine.js';
 import type { SampleJobs } from './sampleJobs.js';

@@ -1,5 +1,5 @@
-import type { JobTuple } from '../dataset/features.js';
-import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES, tupleFeaturesInto } from '../dataset/features.js';
+import type { JobTuple } from './features.js';
+import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES, tupleFeaturesInto } from './features.js';
 
 /**
  * The last `capacity` snapshots' queue features (34 numbers each), computed

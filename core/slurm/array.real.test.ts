@@ -11,7 +11,7 @@ import { realSlurmSkipReason, startTestCluster } from './testing/cluster.js';
 
 const run = promisify(execFile);
 const skip = realSlurmSkipReason();
-const CLI = join(import.meta.dirname, 'testing', 'cli-entry.ts');
+const CLI = join(import.meta.dirname, '..', 'cli', 'testing-entry.ts');
 /** How a compute node of the test cluster starts mirage: this node, the TypeScript sources. */
 const MIRAGE = [process.execPath, '--import', 'tsx', CLI];
 

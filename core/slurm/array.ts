@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import type { SlurmClient } from './client.js';
 import type { SbatchSettings, ShellWord } from './sbatch.js';
 import { renderBatchScript, shellQuote } from './sbatch.js';

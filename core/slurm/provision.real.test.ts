@@ -152,7 +152,7 @@ describe.skipIf(skip !== null).concurrent('mirage provision on a real Slurm', ()
   });
 
   function startCli(args: string[]): { kill: (signal: NodeJS.Signals) => void; done: Promise<number | null> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'cli-entry.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'cli', 'testing-entry.ts'), ...args], {
       env: cluster.env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -92,7 +92,7 @@ describe.skipIf(skip !== null)('mirage trace import on a real Slurm', () => {
     const until = formatClock(toClock(clusterClient(cluster).nowSec() + 60));
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'cli-entry.ts'), 'trace', 'import', '--since', windowStart, '--until', until, '--out', out],
+      ['--import', 'tsx', join(import.meta.dirname, '..', 'cli', 'testing-entry.ts'), 'trace', 'import', '--since', windowStart, '--until', until, '--out', out],
       { env: cluster.env },
     );
     expect(stdout).toContain(`${out}: ${submitted.length} jobs`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { parseClock, tryParseClock } from '../trace/clock.js';
 import { parseTraceText } from '../trace/load.js';
 import type { LoadedTrace } from '../trace/types.js';

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
-import { atomicTempPath, atomicWriteError } from '../dataset/atomic.js';
+import { atomicTempPath, atomicWriteError } from '../files/atomic.js';
 import { formatClock } from './clock.js';
 import type { Job } from './job.js';
 import { computeTraceStats } from './stats.js';

@@ -8,7 +8,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { decodeWeights, encodeWeights, writeFileAtomic } from '../model/io.js';
+import { decodeWeights, encodeWeights } from '../model/io.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import type { NamedValues } from '../model/params.js';
 
 export const CHECKPOINT_DIR = 'checkpoints';

@@ -1,4 +1,5 @@
 import { openDataset, splitDatasetHeldOut } from '../dataset/reader.js';
+import type { Dataset } from '../dataset/reader.js';
 import { WAIT_MODEL_KIND, fitWaitModel, saveWaitModel } from '../model/wait-model.js';
 import type { AnyWaitModel } from '../model/wait-model.js';
 import { WAIT_RISK_KIND, fitWaitRiskModel } from '../model/wait-risk.js';
@@ -24,6 +25,13 @@ export async function trainWaitModelOnDataset(
   const dataset = await openDataset(dataDir);
   if (dataset.count === 0) throw new Error(`${dataDir}: the dataset holds no examples`);
   const split = splitDatasetHeldOut(dataset, options.heldOutFraction);
+  const model = fitWaitKind(options.kind ?? WAIT_MODEL_KIND, dataset, split.train, split.heldOut);
+  await saveWaitModel(modelDir, model);
+  return model;
+}
+
+/** Fits a wait-based model kind on the given example rows of a dataset, scoring it on the held-out rows. */
+export function fitWaitKind(kind: WaitModelKind, dataset: Dataset, train: ArrayLike<number>, heldOut: ArrayLike<number>): AnyWaitModel {
   const rows = {
     features: dataset.features,
     count: dataset.count,
@@ -32,14 +40,9 @@ export async function trainWaitModelOnDataset(
     featureMode: dataset.manifest.config.featureMode,
     submitSec: dataset.columns.submit_sec,
     succStartSec: dataset.columns.succ_start_sec,
-    train: split.train,
+    train,
   };
   // The cluster the dataset was simulated on: free-node features are fractions of it.
   const clusterNodes = dataset.manifest.config.sim.nodes;
-  const model =
-    (options.kind ?? WAIT_MODEL_KIND) === WAIT_RISK_KIND
-      ? fitWaitRiskModel({ ...rows, heldOut: split.heldOut }, { clusterNodes })
-      : fitWaitModel({ ...rows, validation: split.heldOut }, { clusterNodes });
-  await saveWaitModel(modelDir, model);
-  return model;
+  return kind === WAIT_RISK_KIND ? fitWaitRiskModel({ ...rows, heldOut }, { clusterNodes }) : fitWaitModel({ ...rows, validation: heldOut }, { clusterNodes });
 }

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prepareWorkload } from '../sim/chain.js';
+import { ChainRun, prepareWorkload } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import { loadTraceFile } from '../trace/index.js';
 import { calibrateSubmitRule, candidateRiskRules, candidateRules, chooseRule, meanCostHours } from './calibrate.js';
-import { ruleThreshold } from './decide.js';
+import { decideFromOutput, hoursLeftInWindow, ruleThreshold } from './decide.js';
 import { simulateBaselineSample, simulateOnlineSamples, simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator } from './simulate.js';
 
@@ -24,15 +24,41 @@ const byRunTime: BatchEvaluator = (w, count) => {
   return out;
 };
 
+/**
+ * The reference for the forked pass: one sample, one rule, the chain itself submitted where the rule says
+ * (no fork, no batching), pred's end submitted on the minute as validation does.
+ */
+function inPlace(index: number, rule: Parameters<typeof decideFromOutput>[0]): number[] {
+  const run = new ChainRun(workload, schedule, index, { featureMode: 'decision', submitAtPredEnd: true });
+  let decisions = 0;
+  let streak = 0;
+  for (let point = run.advanceToNextDecision(); point.kind === 'decision'; point = run.advanceToNextDecision()) {
+    const output = (byRunTime(point.context.features, 1, []) as Float32Array)[0];
+    const d = decideFromOutput(rule, output, { sampleIndex: index, decision: decisions, hoursLeft: hoursLeftInWindow(point.context.features) }, streak);
+    decisions++;
+    streak = d.streak;
+    if (d.submit) {
+      run.submitSuccessor();
+      break;
+    }
+  }
+  const result = run.result()!;
+  const r = result.runs[0];
+  return [index, r.submitSec, r.succStartSec, r.rewardSeconds, decisions];
+}
+
 beforeAll(async () => {
   workload = prepareWorkload((await loadTraceFile(TRACE)).jobs, parseSimConfig({}));
 });
 
 describe('submit rule calibration', () => {
-  it('scoring many rules in one forked pass gives exactly what running each rule gives', async () => {
+  it('scoring many rules in one forked pass gives exactly what submitting in place under each rule gives', async () => {
     const rules = candidateRules([-0.5, 0.5, 99], [1, 3], 500);
     const byRule = await simulateRuleSet(workload, schedule, indices, byRunTime, rules);
-    for (const [r, rule] of rules.entries()) expect(byRule[r]).toEqual(await simulateOnlineSamples(workload, schedule, indices, byRunTime, rule));
+    for (const [r, rule] of rules.entries()) {
+      const expected = indices.map((i) => inPlace(i, rule));
+      expect(byRule[r].map((o) => [o.index, o.submitSec, o.succStartSec, o.rewardSeconds, o.decisions])).toEqual(expected);
+    }
   });
 
   it('tries every candidate and keeps the smallest mean |reward|', async () => {

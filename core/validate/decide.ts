@@ -1,4 +1,4 @@
-import { FEATURE_NAMES } from '../dataset/features.js';
+import { FEATURE_NAMES } from '../sim/features.js';
 import { createRng } from '../model/rng.js';
 import { z } from 'zod';
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { TOOL_VERSION } from '../version.js';
 import { formatReport } from './report.js';
 import { formatRewardLog } from './rewardLog.js';

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { DecisionRuleSchema } from './decide.js';
-import { writeFileAtomic } from '../dataset/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { ShardSchema, stableJson } from '../dataset/manifest.js';
 import type { Shard } from '../dataset/manifest.js';
 import { plannedSamples } from '../dataset/schedule.js';

@@ -70,52 +70,8 @@ export async function simulateOnlineSamples(
   rule: DecisionRule,
   stats: OnlineStats = { calls: 0, windows: 0 },
 ): Promise<SampleOutcome[]> {
-  interface Live {
-    run: ChainRun;
-    decisions: number;
-    streak: number;
-    submitted: Decision | null;
-  }
-  const live: Live[] = indices.map((index) => ({ run: new ChainRun(workload, schedule, index, ONLINE), decisions: 0, streak: 0, submitted: null }));
-  const outcomes = new Map<number, SampleOutcome>();
-  let active = live;
-  while (active.length > 0) {
-    const asking: { chain: Live; features: Float32Array; hoursLeft: number }[] = [];
-    for (const chain of active) {
-      const point = chain.run.advanceToNextDecision();
-      if (point.kind === 'done') {
-        outcomes.set(chain.run.index, outcomeOf(point.result, chain.submitted ?? predecessorEndedDecision(rule), chain.decisions));
-      } else {
-        asking.push({ chain, features: point.context.features, hoursLeft: hoursLeftInWindow(point.context.features) });
-      }
-    }
-    if (asking.length === 0) break;
-    const windowSize = asking[0].features.length;
-    const windows = new Float32Array(asking.length * windowSize);
-    asking.forEach((a, k) => windows.set(a.features, k * windowSize));
-    const outputs = await evaluate(
-      windows,
-      asking.length,
-      asking.map(({ chain }) => ({ sampleIndex: chain.run.index, decision: chain.decisions })),
-    );
-    stats.calls++;
-    stats.windows += asking.length;
-    const next: Live[] = [];
-    asking.forEach(({ chain, hoursLeft }, k) => {
-      const { streak, ...decision } = decideFromOutput(rule, outputs[k], { sampleIndex: chain.run.index, decision: chain.decisions, hoursLeft }, chain.streak);
-      chain.decisions++;
-      chain.streak = streak;
-      if (decision.submit) {
-        chain.submitted = decision;
-        chain.run.submitSuccessor();
-        outcomes.set(chain.run.index, outcomeOf(chain.run.result()!, decision, chain.decisions));
-      } else {
-        next.push(chain);
-      }
-    });
-    active = next;
-  }
-  return indices.map((i) => outcomes.get(i)!);
+  // One rule is a rule set of one: the chain forks where it submits, which costs one engine copy a sample.
+  return (await simulateRuleSet(workload, schedule, indices, evaluate, [rule], stats))[0];
 }
 
 /**

@@ -1,4 +1,5 @@
-/** Display formats. Trace times are cluster-local clock seconds encoded as UTC, so UTC getters show them as logged. */
+/** Display formats. Trace times are cluster-local clock seconds encoded as UTC, shown as logged (no time zone). */
+import { formatClock } from '../../core/trace/clock.js';
 
 const intFormat = new Intl.NumberFormat('en-US');
 
@@ -21,18 +22,21 @@ export function formatPercent(share: number, digits = 1): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** `2022-10-05 11:52` (minutes) or with seconds. */
-export function formatClock(sec: number | null, withSeconds = false): string {
+/**
+ * `2022-10-05 11:52` (to the minute, for tables and labels) or with seconds;
+ * '' for none. The clock text itself is core's formatClock (core/trace/clock.ts,
+ * the one writer of trace times); this only shortens it for the screen.
+ */
+export function formatClockMinutes(sec: number | null, withSeconds = false): string {
   if (sec === null) return '';
-  const d = new Date(sec * 1000);
-  const base = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  return withSeconds ? `${base}:${pad(d.getUTCSeconds())}` : base;
+  const full = formatClock(sec, ' ');
+  return withSeconds ? full : full.slice(0, -':ss'.length);
 }
 
+/** `2022-10-05`: the day of core's formatClock. */
 export function formatDate(sec: number | null): string {
   if (sec === null) return '';
-  const d = new Date(sec * 1000);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  return formatClock(sec, ' ').split(' ')[0];
 }
 
 /** Compact duration: `45 s`, `12 m`, `3 h 05 m`, `2 d 4 h`. */

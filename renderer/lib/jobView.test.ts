@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobColumns } from '../../core/api/trace.js';
 import { computeJobView, jobViewCsv, parseQuery } from './jobView.js';
-import { formatClock } from './format.js';
+import { formatClockMinutes } from './format.js';
 
 const c: JobColumns = {
   traceId: 't',
@@ -47,7 +47,7 @@ describe('job view', () => {
   });
 
   it('exports the rows shown as CSV, quoting where needed', () => {
-    const csv = jobViewCsv(c, computeJobView(c, { query: 'alice', sortKey: 'line', sortDir: 'asc' }), (s) => formatClock(s, true));
+    const csv = jobViewCsv(c, computeJobView(c, { query: 'alice', sortKey: 'line', sortDir: 'asc' }), (s) => formatClockMinutes(s, true));
     expect(csv.split('\n')).toEqual([
       'line,id,name,user,partition,state,nodes,submit,start,end,wait_sec,run_sec,limit_minutes',
       '2,10,train,alice,gpu,COMPLETED,1,1970-01-01 00:00:00,1970-01-01 00:10:00,1970-01-01 01:10:00,600,3600,120',

@@ -151,7 +151,7 @@ export function computeJobView(c: JobColumns, spec: JobViewSpec): Uint32Array {
 }
 
 /** The shown rows as CSV (what Export writes), times as trace clock text. */
-export function jobViewCsv(c: JobColumns, rows: Uint32Array, formatClock: (sec: number | null) => string): string {
+export function jobViewCsv(c: JobColumns, rows: Uint32Array, clockText: (sec: number | null) => string): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = ['line,id,name,user,partition,state,nodes,submit,start,end,wait_sec,run_sec,limit_minutes'];
   for (const i of rows) {
@@ -164,9 +164,9 @@ export function jobViewCsv(c: JobColumns, rows: Uint32Array, formatClock: (sec: 
         quote(c.partition[i]),
         quote(c.state[i]),
         c.nodes[i],
-        formatClock(c.submitSec[i]),
-        formatClock(c.startSec[i]),
-        formatClock(c.endSec[i]),
+        clockText(c.submitSec[i]),
+        clockText(c.startSec[i]),
+        clockText(c.endSec[i]),
         waitSec(c, i) ?? '',
         runSec(c, i) ?? '',
         c.limitMinutes[i] ?? '',

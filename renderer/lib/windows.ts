@@ -1,4 +1,5 @@
 import type { PipelineConfig } from '../../core/pipeline/config.js';
+import { tryParseClock } from '../../core/trace/clock.js';
 import { formatDate } from './format.js';
 
 /**
@@ -18,19 +19,8 @@ export interface SampleWindow {
   endSec: number;
 }
 
-const CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/;
-
-/** Cluster-clock seconds of `YYYY-MM-DDTHH:MM:SS` (encoded as UTC), null when it does not read as one. */
-export function clockSeconds(text: string): number | null {
-  const m = CLOCK.exec(text);
-  if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return Number.isFinite(ms) ? ms / 1000 : null;
-}
-
 function windowOf(kind: SampleWindow['kind'], start: string, samples: number, chain: PipelineConfig['chain']): SampleWindow | null {
-  const startSec = clockSeconds(start);
+  const startSec = tryParseClock(start);
   if (startSec === null) return null;
   const lastSampleSec = startSec + Math.round((samples - 1) * chain.intervalHours * 3600);
   return { kind, samples, startSec, lastSampleSec, endSec: lastSampleSec + Math.round(chain.workloadDays * 86400) };

@@ -10,7 +10,7 @@ import { sampleTimelineOption, timelineMarkColors } from '../charts/experimentOp
 import { CurvesPanel } from '../components/CurvesPanel.js';
 import { DownloadIcon, FlaskIcon } from '../components/icons.js';
 import { ErrorNotice } from '../components/Notices.js';
-import { formatClock, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
+import { formatClockMinutes, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { services } from '../services.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useConnectionStore } from '../stores/connection.js';
@@ -162,12 +162,12 @@ function Difference({ value, against }: { value: number; against: string }) {
 function TimelineFacts({ t, marks }: { t: SampleTimeline; marks: Record<'submit' | 'predEnd' | 'succStart', string> }) {
   const reward = t.rewardSeconds / 3600;
   const rows: [string, string, string | null][] = [
-    ['sample start', formatClock(t.sampleStartSec), null],
-    ['predecessor submitted', formatClock(t.predSubmitSec), null],
-    ['predecessor starts', `${formatClock(t.predStartSec)} (waited ${formatDuration(t.predStartSec - t.predSubmitSec)})`, null],
-    ['predecessor ends', formatClock(t.predEndSec), marks.predEnd],
-    ['successor submitted', `${formatClock(t.succSubmitSec)} (${formatDuration(Math.abs(t.predEndSec - t.succSubmitSec))} ${t.succSubmitSec <= t.predEndSec ? 'before' : 'after'} the end)`, marks.submit],
-    ['successor starts', `${formatClock(t.succStartSec)} (waited ${formatDuration(t.succStartSec - t.succSubmitSec)})`, marks.succStart],
+    ['sample start', formatClockMinutes(t.sampleStartSec), null],
+    ['predecessor submitted', formatClockMinutes(t.predSubmitSec), null],
+    ['predecessor starts', `${formatClockMinutes(t.predStartSec)} (waited ${formatDuration(t.predStartSec - t.predSubmitSec)})`, null],
+    ['predecessor ends', formatClockMinutes(t.predEndSec), marks.predEnd],
+    ['successor submitted', `${formatClockMinutes(t.succSubmitSec)} (${formatDuration(Math.abs(t.predEndSec - t.succSubmitSec))} ${t.succSubmitSec <= t.predEndSec ? 'before' : 'after'} the end)`, marks.submit],
+    ['successor starts', `${formatClockMinutes(t.succStartSec)} (waited ${formatDuration(t.succStartSec - t.succSubmitSec)})`, marks.succStart],
   ];
   // The reading just before the submission: the jobs ahead of the successor.
   const before = t.queue.pending[Math.max(0, Math.min(t.queue.pending.length - 1, Math.ceil((t.succSubmitSec - t.queue.startSec) / t.queue.stepSec) - 1))];
@@ -230,7 +230,7 @@ function SamplePanel({ data }: { data: CompareData }) {
               const r = data.records.find((x) => x.policy === policy && x.index === i)!;
               return (
                 <option key={i} value={i}>
-                  #{i} · {formatClock(r.sampleStartSec)} · {formatNumber(r.rewardSeconds / 3600, 2)} h
+                  #{i} · {formatClockMinutes(r.sampleStartSec)} · {formatNumber(r.rewardSeconds / 3600, 2)} h
                 </option>
               );
             })}
@@ -395,7 +395,7 @@ export function ComparePage() {
         {done.map((r) => (
           <label key={r.id} className={`chip${selected.includes(r.id) ? ' active' : ''}`} title={r.id}>
             <input type="checkbox" checked={selected.includes(r.id)} onChange={() => toggle(r.id)} />
-            {r.name} <span className="faint">{formatClock(r.createdMs / 1000)}</span>
+            {r.name} <span className="faint">{formatClockMinutes(r.createdMs / 1000)}</span>
           </label>
         ))}
       </section>

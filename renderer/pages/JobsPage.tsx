@@ -4,7 +4,7 @@ import { exportCurrent } from '../actions.js';
 import { DownloadIcon } from '../components/icons.js';
 import type { JobColumnKey } from '../lib/jobView.js';
 import { parseQuery, runSec, waitSec } from '../lib/jobView.js';
-import { formatClock, formatDuration, formatInt, formatLimit } from '../lib/format.js';
+import { formatClockMinutes, formatDuration, formatInt, formatLimit } from '../lib/format.js';
 import type { VirtualColumn } from '../table/VirtualTable.js';
 import { VirtualTable } from '../table/VirtualTable.js';
 import { useJobTableStore } from '../stores/jobTable.js';
@@ -17,9 +17,9 @@ function jobColumns(c: JobColumns): VirtualColumn<JobColumnKey>[] {
     { key: 'name', label: 'Name', width: 124, cell: (i) => c.name[i] },
     { key: 'user', label: 'User', width: 70, cell: (i) => c.user[i] },
     { key: 'nodes', label: 'Nodes', width: 58, numeric: true, cell: (i) => String(c.nodes[i]) },
-    { key: 'submitSec', label: 'Submitted', width: 132, cell: (i) => formatClock(c.submitSec[i]) },
-    { key: 'startSec', label: 'Started', width: 132, cell: (i) => formatClock(c.startSec[i]) },
-    { key: 'endSec', label: 'Ended', width: 132, cell: (i) => formatClock(c.endSec[i]) },
+    { key: 'submitSec', label: 'Submitted', width: 132, cell: (i) => formatClockMinutes(c.submitSec[i]) },
+    { key: 'startSec', label: 'Started', width: 132, cell: (i) => formatClockMinutes(c.startSec[i]) },
+    { key: 'endSec', label: 'Ended', width: 132, cell: (i) => formatClockMinutes(c.endSec[i]) },
     { key: 'waitSec', label: 'Wait', width: 84, numeric: true, cell: (i) => formatDuration(waitSec(c, i)) },
     { key: 'runSec', label: 'Run', width: 84, numeric: true, cell: (i) => formatDuration(runSec(c, i)) },
     { key: 'limitMinutes', label: 'Limit', width: 78, numeric: true, cell: (i) => formatLimit(c.limitMinutes[i]) },

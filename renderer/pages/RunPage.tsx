@@ -10,7 +10,7 @@ import { RichText } from '../components/RichText.js';
 import { PolicyBundlePanel } from '../components/PolicyBundlePanel.js';
 import { RunFilesPanel } from '../components/RunFilesPanel.js';
 import { StageList } from '../components/StageList.js';
-import { formatClock, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
+import { formatClockMinutes, formatDuration, formatFixed, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useExperimentStore } from '../stores/experiment.js';
 import { useRunsStore, versusBest } from '../stores/runs.js';
@@ -157,7 +157,7 @@ export function RunPage() {
             {run.name} <RunStateBadge state={run.state} />
           </h1>
           <div className="sub">
-            <span className="mono">{run.id}</span> · {run.traceName} · started {formatClock(run.createdMs / 1000)} UTC
+            <span className="mono">{run.id}</span> · {run.traceName} · started {formatClockMinutes(run.createdMs / 1000)} UTC
             {run.finishedMs && run.state !== 'running' ? ` · took ${formatDuration((run.finishedMs - run.createdMs) / 1000)}` : ''}
             {run.origin === 'cli' ? ' · a folder written by mirage run' : ''}
           </div>

@@ -4,7 +4,7 @@ import type { RunInfo } from '../../core/api/experiment.js';
 import { RunAnnotationSchema } from '../../core/api/experiment.js';
 import { CompareIcon, FlaskIcon, PlayIcon, RefreshIcon, StopIcon, TrashIcon } from '../components/icons.js';
 import { ErrorNotice, useConnected } from '../components/Notices.js';
-import { formatClock, formatDuration, formatNumber } from '../lib/format.js';
+import { formatClockMinutes, formatDuration, formatNumber } from '../lib/format.js';
 import { useCompareStore } from '../stores/compare.js';
 import { useRunsStore } from '../stores/runs.js';
 import { useUiStore } from '../stores/ui.js';
@@ -234,7 +234,7 @@ export function RunsPage() {
                         <RunStateBadge state={run.state} />
                         {run.origin === 'cli' && <span className="badge" title="a mirage run output folder">CLI</span>}
                       </td>
-                      <td className="nowrap">{formatClock(run.createdMs / 1000)}</td>
+                      <td className="nowrap">{formatClockMinutes(run.createdMs / 1000)}</td>
                       <td className="col-trace">{run.traceName}</td>
                       <td className="col-progress">
                         <RunProgress run={run} />

@@ -7,8 +7,8 @@ import { BASELINE_KINDS } from '../../validate/policies.js';
 import { summarizeRecords } from '../../validate/summary.js';
 import type { SampleReward } from '../../validate/summary.js';
 import { TOOL_VERSION } from '../../version.js';
-import { COMPARISON_FILE, TRADEOFF_FILE, comparisonSentences } from '../../evaluate/compare.js';
-import type { Comparison } from '../../evaluate/compare.js';
+import { COMPARISON_FILE, TRADEOFF_FILE, comparisonSentences } from '../../compare/compare.js';
+import type { Comparison } from '../../compare/compare.js';
 
 export interface CompareInput {
   id: string;

@@ -9,7 +9,8 @@ import { parsePipelineConfig } from '../../pipeline/config.js';
 import type { RunRecord } from './store.js';
 import { RunStore } from './store.js';
 import type { TestHost } from './testing.js';
-import { runCli, startTestHost, TINY_CONFIG } from './testing.js';
+import { startTestHost, TINY_CONFIG } from './testing.js';
+import { runCli } from '../../cli/testing.js';
 
 /**
  * What happens to a run when the app goes away under it (closed, crashed)

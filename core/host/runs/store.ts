@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { RunAnnotationSchema, RunIdSchema, RunInfoSchema } from '../../api/experiment.js';
 import type { PolicyHeadline, RunAnnotation, RunInfo } from '../../api/experiment.js';
-import { writeFileAtomic } from '../../dataset/atomic.js';
+import { writeFileAtomic } from '../../files/atomic.js';
 import type { PipelineConfig } from '../../pipeline/config.js';
 import { TrainEventSchema } from '../../train/events.js';
 import type { TrainEvent } from '../../train/events.js';

@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
 import type { RunInfo } from '../../api/experiment.js';
 import type { EventName, EventPayload } from '../../api/methods.js';
 import { connectInProcess } from '../../api/testing.js';
-import { main } from '../../cli/main.js';
 import type { PipelineConfigInput } from '../../pipeline/config.js';
 import { createMirageService } from '../service.js';
 import type { MirageService } from '../service.js';
@@ -70,29 +69,4 @@ export async function startTestHost(runsDir?: string, options: { trainFlushMs?: 
       check();
     });
   return { service, client, runsDir: dir, events, waitForStatus, close };
-}
-
-/** `mirage run --config FILE --out DIR` in this process, as a user would type it; returns reward.log's text. */
-export async function runCli(configText: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mirage-cli-'));
-  const configPath = join(dir, 'experiment.json');
-  await writeFile(configPath, configText);
-  const out = join(dir, 'out');
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  // The CLI's JSON progress lines are not this test's business.
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  const exitCode = process.exitCode;
-  try {
-    await main(['node', 'mirage', 'run', '--config', configPath, '--out', out, '--json']);
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
-  if ((process.exitCode ?? 0) !== 0) {
-    process.exitCode = exitCode;
-    throw new Error('mirage run failed');
-  }
-  return readFile(join(out, 'reward.log'), 'utf8');
 }

@@ -1,4 +1,4 @@
-import { FEATURE_NAMES } from '../../dataset/features.js';
+import { FEATURE_NAMES } from '../../sim/features.js';
 import type { BackendChoice } from '../../model/backend.js';
 import { loadPolicyModel } from '../../policy/model.js';
 import type { PolicyModel } from '../../policy/model.js';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES } from '../../dataset/features.js';
+import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES } from '../../sim/features.js';
 import { parseRewardLog } from '../../validate/rewardLog.js';
 import { FakeCluster } from '../testing/fake-cluster.js';
 import type { ProvisionPolicy } from './policy.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../dataset/atomic.js';
-import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES, tupleFeaturesInto } from '../../dataset/features.js';
+import { writeFileAtomic } from '../../files/atomic.js';
+import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES, tupleFeaturesInto } from '../../sim/features.js';
 import { throwIfAborted } from '../../progress.js';
 import { unixToClock } from '../../trace/zone.js';
 import type { RewardLogRow } from '../../validate/rewardLog.js';

@@ -1,5 +1,5 @@
-import type { JobTuple, Snapshot } from '../../dataset/features.js';
-import { QUEUE_FEATURES, snapshotFeatures } from '../../dataset/features.js';
+import type { JobTuple, Snapshot } from '../../sim/features.js';
+import { QUEUE_FEATURES, snapshotFeatures } from '../../sim/features.js';
 import type { JobRecord } from '../client.js';
 import type { QueueJob } from '../squeue.js';
 import { isPendingState, isRunningState } from '../squeue.js';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../dataset/atomic.js';
-import { QUEUE_FEATURES } from '../../dataset/features.js';
+import { writeFileAtomic } from '../../files/atomic.js';
+import { QUEUE_FEATURES } from '../../sim/features.js';
 
 /**
  * Everything the provisioner must remember to pick a chain up after its own

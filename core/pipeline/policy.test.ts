@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipelineConfig } from '../pipeline/config.js';
+import { parsePipelineConfig } from './config.js';
 import type { ValidationSummary } from '../validate/summary.js';
-import { pipelinePolicyInput } from './pipeline.js';
+import { pipelinePolicyInput } from './policy.js';
 
 const stats = (meanAbs: number) => ({
   n: 2,

@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
-import type { PipelineConfig } from '../pipeline/config.js';
+import type { PipelineConfig } from './config.js';
 import { CHAIN_JOB_MINUTES } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { ValidationSummary } from '../validate/summary.js';
-import type { PolicyBundleInput } from './bundle.js';
-import type { EvaluationValue } from './manifest.js';
-import type { Comparison } from '../evaluate/compare.js';
+import type { PolicyBundleInput } from '../policy/bundle.js';
+import type { EvaluationValue } from '../policy/manifest.js';
+import type { Comparison } from '../compare/compare.js';
 
 /** The folder of OUT that `mirage run` writes the bundle to. */
 export const PIPELINE_POLICY_DIR = 'policy';
@@ -25,7 +25,7 @@ export interface PipelinePolicyFacts {
   summary: ValidationSummary;
   /** Hours of overlap worth one hour of interruption (default 1). */
   cost?: number;
-  /** The model against each baseline with block-bootstrap intervals (core/evaluate/compare.ts). */
+  /** The model against each baseline with block-bootstrap intervals (core/compare/compare.ts). */
   comparison?: Comparison;
 }
 

@@ -2,8 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { inWords } from '../files/errors.js';
-import { isProcessAlive } from '../files/lock.js';
+import { inWords } from './errors.js';
+import { isProcessAlive } from './lock.js';
 
 let counter = 0;
 

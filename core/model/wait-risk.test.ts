@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FEATURE_NAMES } from '../sim/features.js';
+import { RISK_FEATURE_NAMES } from './wait-features.js';
+import { loadWaitModel, saveWaitModel } from './wait-model.js';
+import { RISK_THRESHOLDS_HOURS, fitLogistic, fitWaitRiskModel, predictRisk, riskAt } from './wait-risk.js';
+
+const SEQ = 144;
+const F = FEATURE_NAMES.length;
+
+/** `count` windows whose every snapshot has the given named values (others 0). */
+function windows(rows: Record<string, number>[]): Float32Array {
+  const w = new Float32Array(rows.length * SEQ * F);
+  rows.forEach((values, k) => {
+    for (let t = 0; t < SEQ; t++) for (const [name, v] of Object.entries(values)) w[(k * SEQ + t) * F + FEATURE_NAMES.indexOf(name)] = v;
+  });
+  return w;
+}
+
+describe('the wait-risk model', () => {
+  it('fits the logistic maximum-likelihood bias by hand: 1 of 4 positive gives logit(1/4)', () => {
+    const w = fitLogistic([[1], [1], [1], [1]], [1, 0, 0, 0], 0);
+    expect(w[0]).toBeCloseTo(Math.log(1 / 3), 6);
+  });
+
+  it('reads the risk between thresholds linearly in log(1 + hours), and holds the ends beyond the grid', () => {
+    // Midway between log(2) and log(4) is log(2 * sqrt 2): hours = 2 sqrt 2 - 1.
+    expect(riskAt([1, 3], [0.5, 0.1], 2 * Math.SQRT2 - 1)).toBeCloseTo(0.3, 12);
+    expect(riskAt([1, 3], [0.5, 0.1], 0.2)).toBe(0.5);
+    expect(riskAt([1, 3], [0.5, 0.1], 40)).toBe(0.1);
+  });
+
+  it('learns that a full cluster with a long queue means long waits, and saves and loads', async () => {
+    // Busy rows: no free node, 40 pending jobs, the successor waits 6 h. Idle rows: 30 free nodes, it starts at once.
+    const busy = { running_nodes: 88, pending_count: 40, pending_nodes: 60, pred_limit_min: 2880, pred_run_s: 0, succ_nodes: 1 };
+    const idle = { running_nodes: 58, pending_count: 0, pending_nodes: 0, pred_limit_min: 2880, pred_run_s: 0, succ_nodes: 1 };
+    const rows = [...Array.from({ length: 20 }, () => busy), ...Array.from({ length: 20 }, () => idle)];
+    const waits = rows.map((r) => (r === busy ? 6 * 3600 : 0));
+    const model = fitWaitRiskModel(
+      {
+        features: windows(rows),
+        count: rows.length,
+        seqLen: SEQ,
+        featureNames: FEATURE_NAMES,
+        featureMode: 'decision',
+        submitSec: waits.map(() => 0),
+        succStartSec: waits,
+        train: rows.map((_, i) => i),
+        heldOut: [],
+      },
+      { clusterNodes: 88 },
+    );
+    expect(model.features).toEqual([...RISK_FEATURE_NAMES]);
+    expect(model.weights).toHaveLength(RISK_THRESHOLDS_HOURS.length);
+    // One hour before pred's end (run so far = limit - 1 h): P(W > 1 h) is high when busy, low when idle.
+    const atOneHour = { pred_run_s: 2880 * 60 - 3600 };
+    const [pBusy, pIdle] = predictRisk(model, windows([{ ...busy, ...atOneHour }, { ...idle, ...atOneHour }]), 2);
+    expect(pBusy).toBeGreaterThan(0.9);
+    expect(pIdle).toBeLessThan(0.1);
+    // Twelve hours before its end, even the busy queue (6 h waits) is unlikely to leave a gap.
+    const [pBusyFar] = predictRisk(model, windows([{ ...busy, pred_run_s: 2880 * 60 - 12 * 3600 }]), 1);
+    expect(pBusyFar).toBeLessThan(0.1);
+
+    const dir = await mkdtemp(join(tmpdir(), 'wait-risk-'));
+    try {
+      await saveWaitModel(dir, model);
+      const loaded = await loadWaitModel(dir);
+      expect(loaded.kind).toBe('wait-risk');
+      expect(loaded.predictHours).toBeUndefined();
+      expect([...loaded.predictRisk!(windows([{ ...busy, ...atOneHour }]), 1)]).toEqual([pBusy]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
