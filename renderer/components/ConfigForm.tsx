@@ -34,7 +34,19 @@ const ADVANCED = new Set([
   'validation.quantile.window',
   'validation.calibrate.enabled',
   'validation.calibrate.lowHours',
+  'validation.calibrate.thresholds',
   'validation.calibrate.confirmations',
+  'validation.calibrate.maxLeadHours',
+  // Read by `mirage evaluate` only: a run started here does not use them.
+  'evaluation.jobNodes',
+  'evaluation.folds',
+  'evaluation.foldSamples',
+  'evaluation.models',
+  'evaluation.test.start',
+  'evaluation.test.samples',
+  'evaluation.bootstrap.resamples',
+  'evaluation.bootstrap.seed',
+  'evaluation.bootstrap.level',
 ]);
 
 export interface FieldProps {
