@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadPolicyBundle } from '../policy/bundle.js';
-import { describeRule } from '../policy/info.js';
+import { describeRule } from '../validate/decide.js';
 import { CliSlurmClient } from '../slurm/client.js';
 import { NO_RETRY } from '../slurm/command.js';
 import { clusterMismatches, ruleWithOverrides, scriptJobSize } from '../slurm/provision/bundle-check.js';

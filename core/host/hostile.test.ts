@@ -11,6 +11,7 @@ import type { RunningServer } from './server.js';
 import { MAX_CLIENTS, MAX_PAYLOAD_BYTES, startServer } from './server.js';
 import type { MirageService } from './service.js';
 import { createMirageService } from './service.js';
+import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 
 /**
  * A hostile or broken client against `mirage serve`, on 127.0.0.1 only: raw
@@ -21,8 +22,8 @@ import { createMirageService } from './service.js';
  */
 
 const TOKEN = 'h'.repeat(48);
-/** Generous: the machine running the tests may be busy; this catches a dead or stalled server, not a slow one. */
-const HEALTH_TIMEOUT_MS = 15_000;
+/** Generous (the suite's one waiting time): the machine may be busy; this catches a dead or stalled server, not a slow one. */
+const HEALTH_TIMEOUT_MS = TEST_TIMEOUTS.wait;
 
 let server: RunningServer;
 let service: MirageService;

@@ -48,7 +48,7 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     `- Chain: ${c.jobNodes}-node jobs of 48 h, a sample every ${c.intervalHours} h, ${c.warmupDays} days of warm-up, ${c.workloadDays} days of workload.`,
     `- Training data: ${config.dataset.samples} samples x ${config.dataset.probes} probes from ${config.dataset.start} (${config.dataset.featureMode} features): ${input.datasetCounts.examples ?? '?'} examples.`,
     `- Model: ${model.kind} (${model.network.type}), trained on ${model.backend}; ${metrics}.`,
-    `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model submits ${describeRule(input.rule)}` +
+    `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model's rule: ${describeRule(input.rule)}` +
       (input.calibration ? ` (calibrated on ${input.calibration.samples} held-out training samples, see below).` : ' (fixed rule).'),
     '',
     ...comparisonSections(summary, 'charts'),

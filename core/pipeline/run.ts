@@ -189,9 +189,10 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   // Trace: its content hash keys everything after it.
   const traceSha256 = await sha256OfFile(options.tracePath);
   const traceInputs = { tool, name: basename(options.tracePath), sha256: traceSha256, format: config.trace.format };
+  // Read once: the trace stage records it, and the schedule warnings below need its jobs on every run.
+  const trace = await loadTraceFile(options.tracePath, { format: config.trace.format, signal: options.signal, onProgress: progress });
+  if (trace.sha256 !== traceSha256) throw new Error(`${options.tracePath}: the file changed while it was being read`);
   const traceStage = await stage('trace', traceInputs, async (dir) => {
-    const trace = await loadTraceFile(options.tracePath, { format: config.trace.format, signal: options.signal, onProgress: progress });
-    if (trace.sha256 !== traceSha256) throw new Error(`${options.tracePath}: the file changed while it was being read`);
     const submits = trace.jobs.map((j) => j.submitSec);
     await writeFileAtomic(
       join(dir, 'trace.json'),
@@ -208,7 +209,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   });
 
   // Results that would mean nothing (no job to replay, samples outside the trace, a job size the cluster seldom held) are said before the work.
-  const warnings = labelledScheduleWarnings((await loadTraceFile(options.tracePath, { format: config.trace.format, signal: options.signal })).jobs, parseSimConfig(config.sim), [
+  const warnings = labelledScheduleWarnings(trace.jobs, parseSimConfig(config.sim), [
     { label: 'training', schedule: schedule(config, 'dataset') },
     { label: 'validation', schedule: schedule(config, 'validation') },
   ]);

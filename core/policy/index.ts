@@ -11,4 +11,4 @@ export { POLICY_KIND, POLICY_MANIFEST_FILE, POLICY_MODEL_DIR, POLICY_SCHEMA_VERS
 export type { EvaluationValue, PolicyCluster, PolicyManifest } from './manifest.js';
 export { loadPolicyModel, modelFacts } from './model.js';
 export type { ModelFacts, PolicyModel } from './model.js';
-export { describeRule, formatPolicyInfo, provisionCommand } from './info.js';
+export { formatPolicyInfo, provisionCommand } from './info.js';

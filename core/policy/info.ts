@@ -1,4 +1,5 @@
-import type { DecisionRule } from '../validate/decide.js';
+import { describeRule } from '../validate/decide.js';
+import { MIN_BLOCKS } from '../compare/stats.js';
 import type { PolicyBundle } from './bundle.js';
 import type { EvaluationValue } from './manifest.js';
 
@@ -10,19 +11,6 @@ function shellWord(s: string): string {
 /** The command that runs a bundle on a cluster; the script and the job to follow are the user's. */
 export function provisionCommand(bundleDir: string): string {
   return `mirage provision --policy ${shellWord(bundleDir)} --script <next-job.sbatch> --after <running-job-id>`;
-}
-
-/** The rule in words. */
-export function describeRule(rule: DecisionRule): string {
-  if (rule.kind === 'regressor') {
-    const n = rule.confirmations ?? 1;
-    const confirm = n === 1 ? 'at the first decision' : `once ${n} consecutive decisions (10 minutes apart) agree`;
-    return `submit when the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h, ${confirm}`;
-  }
-  if (rule.kind === 'policy') return rule.mode === 'greedy' ? "submit on the model's likelier action" : `submit on a draw from the model's action probabilities (seed ${rule.seed})`;
-  // Kinds added later print as their fields until they get their own sentence.
-  const { kind, ...fields } = rule;
-  return `${kind} rule ${JSON.stringify(fields)}`;
 }
 
 const COLUMNS: Array<[key: string, head: string, format: (v: number) => string]> = [
@@ -64,6 +52,16 @@ export function formatPolicyInfo(bundle: PolicyBundle): string {
         return (typeof v === 'number' ? format(v) : '-').padStart(15);
       });
       lines.push(`    ${name.padEnd(width)}  ${cells.join('  ')}`);
+    }
+  }
+  // Model minus each baseline with its interval (core/compare), where the bundle carries them.
+  const intervals = e.intervals;
+  if (isRecord(intervals)) {
+    for (const [baseline, d] of Object.entries(intervals)) {
+      if (!isRecord(d) || typeof d.costDifferenceHours !== 'number' || typeof d.low !== 'number' || typeof d.high !== 'number') continue;
+      const level = typeof d.level === 'number' ? `${Math.round(d.level * 100)} %` : 'the';
+      const few = typeof d.blocks === 'number' && d.blocks < MIN_BLOCKS ? ` (only ${d.blocks} block(s) of samples: too few to tell)` : '';
+      lines.push(`  vs ${baseline.padEnd(8)}  mean cost ${d.costDifferenceHours.toFixed(3)} h per sample, ${level} interval [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]${few}`);
     }
   }
   lines.push(`  run it    ${provisionCommand(bundle.dir)}`);

@@ -1,5 +1,6 @@
 import { FEATURE_NAMES } from '../sim/features.js';
 import { createRng } from '../model/rng.js';
+import { columnIndex, timeToPredEndHours } from '../model/wait-features.js';
 import { z } from 'zod';
 
 /**
@@ -53,17 +54,16 @@ export interface Decision {
   expectedIsInt: boolean;
 }
 
-const PRED_LIMIT_MIN = FEATURE_NAMES.indexOf('pred_limit_min');
-const PRED_RUN_S = FEATURE_NAMES.indexOf('pred_run_s');
+const SNAPSHOT_COLUMNS = columnIndex(FEATURE_NAMES, 'snapshot features');
 
 /**
  * Hours until pred's end as a decision window says it (newest snapshot's pred
  * tuple: limit minus run so far; its whole limit while it is pending), the
- * same in validation and on a live cluster.
+ * same in validation and on a live cluster, and the same number the wait
+ * models read.
  */
 export function hoursLeftInWindow(window: ArrayLike<number>): number {
-  const newest = window.length - FEATURE_NAMES.length;
-  return Math.max(0, window[newest + PRED_LIMIT_MIN] * 60 - window[newest + PRED_RUN_S]) / 3600;
+  return timeToPredEndHours(window, window.length - FEATURE_NAMES.length, SNAPSHOT_COLUMNS);
 }
 
 /**
@@ -119,11 +119,12 @@ export const DecisionRuleSchema = z.discriminatedUnion('kind', [
 
 /** The rule in words, for reports, `mirage policy info` and the provisioner's log. */
 export function describeRule(rule: DecisionRule): string {
-  if (rule.kind === 'policy') return `on the policy's ${rule.mode === 'greedy' ? 'most likely action' : `sampled action (seed ${rule.seed})`}`;
-  const c = rule.confirmations ?? 1;
-  const times = (c === 1 ? '' : ` on ${c} consecutive decisions (10 minutes apart)`) + (rule.maxLeadHours === undefined ? '' : `, never more than ${rule.maxLeadHours} h before pred's end`);
-  if (rule.kind === 'risk') return `once the chance that submitting now still interrupts reaches ${rule.threshold}${times}`;
-  return `once the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h${times}`;
+  if (rule.kind === 'policy') return rule.mode === 'greedy' ? "submit on the model's likelier action" : `submit on a draw from the model's action probabilities (seed ${rule.seed})`;
+  const n = rule.confirmations ?? 1;
+  const confirm = n === 1 ? 'at the first decision' : `once ${n} consecutive decisions (10 minutes apart) agree`;
+  const cap = rule.maxLeadHours === undefined ? '' : `, never more than ${rule.maxLeadHours} h before the predecessor's end`;
+  if (rule.kind === 'risk') return `submit when the chance that submitting now still interrupts reaches ${rule.threshold}, ${confirm}${cap}`;
+  return `submit when the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h, ${confirm}${cap}`;
 }
 
 /** The value a threshold rule is tuned by: a regressor's low end (hours), a risk rule's threshold. */
