@@ -8,8 +8,18 @@
  *      that needs Node (a node: built-in or a Node-only package); type-only
  *      imports are erased from the bundle and do not count;
  *  (c) core importing electron/, renderer/ or e2e/ code, or the electron package;
- *  (d) a barrel (index.ts) in core that no file outside its folder imports.
- * Public surfaces are NOT enforced: files import each other's modules directly.
+ *  (d) a barrel (index.ts) in core that no file outside its folder imports;
+ *  (e) an import past a public surface: a core folder with an index.ts is
+ *      reached from outside only through it, or through browser.ts, its part
+ *      that runs anywhere (core/trace); tests and test helpers (testing.ts,
+ *      testing/) may reach inside. Folders without an index.ts (api, sim, ...)
+ *      have no separate surface: each of their modules is public;
+ *  (f) a file name out of style: modules are kebab-case (fast-engine.ts),
+ *      React component files PascalCase (RunPage.tsx);
+ *  (g) the renderer reaching core other than by folder: only core/api and
+ *      core/charts run anywhere whole, and any other folder offers the
+ *      browser its browser.ts (core/trace, core/pipeline, core/train). (b)
+ *      checks that what those load needs no Node.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -185,6 +195,44 @@ function unusedBarrels(graph: Graph): string[] {
   return barrels.filter((barrel) => !graph.edges.some((e) => e.to === barrel && dirname(e.from) !== dirname(barrel)));
 }
 
+/** The files a folder offers to the rest of the repository, when it has a surface. */
+const SURFACE_FILES = ['index.ts', 'browser.ts'];
+
+/** Non-test imports from outside a core folder that has an index.ts into any of its other files. */
+function deepImports(graph: Graph): string[] {
+  const surfaced = new Set([...graph.files.keys()].filter((f) => /^core\/[^/]+\/index\.ts$/.test(f)).map((f) => dirname(f)));
+  const exempt = (file: string): boolean => isTest(file) || /(^|\/)testing(\/|\.ts$)/.test(file);
+  return graph.edges
+    .filter((e) => {
+      const folder = coreFolderOf(e.to);
+      if (folder === undefined || !surfaced.has(folder) || exempt(e.from)) return false;
+      if (e.from.startsWith(`${folder}/`)) return false;
+      return !SURFACE_FILES.includes(e.to.slice(folder.length + 1));
+    })
+    .map((e) => `${e.from} imports ${e.to}`);
+}
+
+/** Core folders the renderer may import from anywhere inside: everything in them runs in a browser. */
+const BROWSER_FOLDERS = ['core/api', 'core/charts'];
+
+/** Renderer imports of core files outside the browser folders and the browser.ts surfaces, type-only ones included. */
+function rendererCoreImports(graph: Graph): string[] {
+  return graph.edges
+    .filter((e) => e.from.startsWith('renderer/') && e.to.startsWith('core/'))
+    .filter((e) => !BROWSER_FOLDERS.some((f) => e.to.startsWith(`${f}/`)) && !/^core\/[^/]+\/browser\.ts$/.test(e.to))
+    .map((e) => `${e.from} imports ${e.to}`);
+}
+
+/** Source files whose name is neither kebab-case nor, for a .tsx component, PascalCase. */
+function misnamedFiles(files: Iterable<string>): string[] {
+  const kebab = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*\.(ts|tsx|mts|cts)$/;
+  const component = /^[A-Z][A-Za-z0-9]*(\.test)?\.tsx$/;
+  return [...files].filter((file) => {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    return !kebab.test(name) && !component.test(name);
+  });
+}
+
 function walk(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
@@ -281,6 +329,39 @@ describe('the import parser and the rules, on hand-made sources', () => {
     expect(coreImportsOfApps(graph)).toEqual(['core/api/shell.ts imports electron/menu.ts', 'core/api/shell.ts imports the electron package']);
     expect(unusedBarrels(graph)).toEqual(['core/sim/index.ts']);
   });
+
+  it('flags imports past a folder\'s surface, not through it, inside it, or from tests and test helpers', () => {
+    const graph = fakeGraph({
+      'core/trace/index.ts': "export * from './browser.js';\nexport { load } from './load.js';",
+      'core/trace/browser.ts': "export { clock } from './clock.js';",
+      'core/trace/load.ts': "import { clock } from './clock.js';",
+      'core/trace/clock.ts': 'export const clock = 1;',
+      'core/sim/a.ts': "import { load } from '../trace/index.js';\nimport { clock } from '../trace/browser.js';",
+      'core/sim/b.ts': "import type { clock } from '../trace/clock.js';",
+      'renderer/c.ts': "import { clock } from '../core/trace/clock.js';",
+      'core/sim/b.test.ts': "import { load } from '../trace/load.js';",
+      'core/sim/testing.ts': "import { load } from '../trace/load.js';",
+      'core/api/x.ts': 'export const x = 1;',
+      'core/sim/c.ts': "import { x } from '../api/x.js';",
+    });
+    expect(deepImports(graph)).toEqual(['core/sim/b.ts imports core/trace/clock.ts', 'renderer/c.ts imports core/trace/clock.ts']);
+  });
+
+  it('lets the renderer reach core through the browser folders and browser.ts surfaces only', () => {
+    const graph = fakeGraph({
+      'renderer/a.ts': "import { c } from '../core/api/client.js';\nimport { t } from '../core/trace/browser.js';\nimport type { J } from '../core/trace/job.js';\nimport { p } from '../core/pipeline/config.js';",
+      'core/api/client.ts': 'export const c = 1;',
+      'core/trace/browser.ts': "export { t } from './clock.js';",
+      'core/trace/job.ts': 'export type J = 1;',
+      'core/pipeline/config.ts': 'export const p = 1;',
+    });
+    expect(rendererCoreImports(graph)).toEqual(['renderer/a.ts imports core/trace/job.ts', 'renderer/a.ts imports core/pipeline/config.ts']);
+  });
+
+  it('accepts kebab-case modules and PascalCase components, nothing else', () => {
+    const names = ['core/sim/fast-engine.ts', 'core/validate/reward-log.test.ts', 'core/trace/formats/slurm-row.ts', 'renderer/pages/RunPage.tsx', 'renderer/main.tsx', 'core/sim/fastEngine.ts', 'renderer/lib/Format.ts', 'core/a_b.ts'];
+    expect(misnamedFiles(names)).toEqual(['core/sim/fastEngine.ts', 'renderer/lib/Format.ts', 'core/a_b.ts']);
+  });
 });
 
 describe('the repository', () => {
@@ -305,5 +386,17 @@ describe('the repository', () => {
 
   it('(d) has no unused barrel in core', () => {
     expect(unusedBarrels(graph)).toEqual([]);
+  });
+
+  it('(e) reaches folders with a public surface only through it', () => {
+    expect(deepImports(graph)).toEqual([]);
+  });
+
+  it('(g) has the renderer reach core by folder: the browser folders and browser.ts surfaces', () => {
+    expect(rendererCoreImports(graph)).toEqual([]);
+  });
+
+  it('(f) names every source file in one style', () => {
+    expect(misnamedFiles(graph.files.keys())).toEqual([]);
   });
 });

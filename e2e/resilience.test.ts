@@ -174,7 +174,7 @@ describe.skipIf(skipReason !== null)('the workbench as a new user meets it', () 
     const fit = page.getByTestId('fit-panel');
     await fit.waitFor();
     expect(await fit.getAttribute('data-kind')).toBe('wait-linear');
-    expect(await fit.locator('tr[data-metric="validationWaitMaeHours"] td.num').textContent()).toMatch(/^\d+(\.\d+)? h$/);
+    expect(await fit.locator('tr[data-metric="heldOutWaitMaeHours"] td.num').textContent()).toMatch(/^\d+(\.\d+)? h$/);
     expect(await page.getByTestId('fit-rule').textContent()).toMatch(/^submit when/);
     expect(await page.getByTestId('kpi-epoch').textContent()).toContain('closed form');
     expect(await page.getByTestId('tfjs-backend').textContent()).toBe('not used');
@@ -203,7 +203,7 @@ describe.skipIf(skipReason !== null)('the workbench as a new user meets it', () 
     // With a training history (as `mirage run` keeps one), for the curves overlay.
     mkdirSync(join(twinDir, 'train'));
     const epochs = [0.9, 0.7, 0.62, 0.6].map((loss, i) => ({
-      type: 'epoch', phase: 'main', elapsedSec: 3 * (i + 1), epoch: i + 1, epochs: 4, trainLoss: loss + 0.05, valLoss: loss, valMaeHours: null, valRmseHours: null,
+      type: 'epoch', phase: 'main', elapsedSec: 3 * (i + 1), epoch: i + 1, epochs: 4, trainLoss: loss + 0.05, heldOutLoss: loss, heldOutMaeHours: null, heldOutRmseHours: null,
       learningRate: 0.001, samplesPerSec: 900, etaSec: 0, best: true, numTensors: 10,
     }));
     writeFileSync(join(twinDir, 'train', 'history.json'), JSON.stringify({ backend: 'wasm', events: epochs }));
@@ -243,7 +243,7 @@ describe.skipIf(skipReason !== null)('the workbench as a new user meets it', () 
     await expect.poll(() => curves.getAttribute('data-sum')).toBe(String(0.9 + 0.7 + 0.62 + 0.6));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('curves-csv').click()]);
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('run,label,epoch,elapsed_sec,train_loss,val_loss');
+    expect(csv[0]).toBe('run,label,epoch,elapsed_sec,train_loss,held_out_loss');
     expect(csv.slice(1)).toEqual([`${twinId},twin,1,3,0.9500000000000001,0.9`, `${twinId},twin,2,6,0.75,0.7`, `${twinId},twin,3,9,0.67,0.62`, `${twinId},twin,4,12,0.65,0.6`]);
     const clipped = () =>
       // Every panel, card subtitle, page subtitle, KPI note and the summary table: nothing wider than its box (cut or scrolled).

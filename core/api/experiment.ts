@@ -52,7 +52,7 @@ export type PolicyHeadline = z.infer<typeof PolicyHeadlineSchema>;
 export const TrainingHeadlineSchema = z.object({
   epoch: z.number().int(),
   epochs: z.number().int(),
-  bestValLoss: z.number().nullable(),
+  bestHeldOutLoss: z.number().nullable(),
   samplesPerSec: z.number().nullable(),
   etaSec: z.number().nullable(),
 });
@@ -110,7 +110,7 @@ export const ModelFitSchema = z.object({
   /** The model's held-out metrics, as saved with it (hours unless the name says otherwise). */
   metrics: z.record(z.string(), z.number()),
   trainRows: z.number().nullable(),
-  validationRows: z.number().nullable(),
+  heldOutRows: z.number().nullable(),
   /** The submit rule calibrated on the held-out training samples, when the run calibrated one. */
   calibration: z.object({ rule: z.string(), samples: z.number().nullable(), candidates: z.number().nullable() }).nullable(),
 });

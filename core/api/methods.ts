@@ -75,9 +75,14 @@ export const apiMethods = {
     params: z.object({ traceId: TraceId, capacityNodes: CapacityNodesSchema }).strict(),
     result: TraceOverviewSchema,
   },
-  /** The summary of a trace this back end still holds (a reloaded page finds its trace again); not-found once closed. */
+  /**
+   * The summary of a trace this back end still holds; asking holds it for the
+   * asking page (trace.jobs and trace.overview do too), which is how a
+   * reloaded page finds its trace again. not-found once no page holds it.
+   */
   'trace.summary': { params: z.object({ traceId: TraceId }).strict(), result: TraceSummarySchema },
   'trace.jobs': { params: z.object({ traceId: TraceId }).strict(), result: JobColumnsSchema },
+  /** Releases this page's hold (closed: whether it held it); the trace leaves memory once no page holds it. */
   'trace.close': { params: z.object({ traceId: TraceId }).strict(), result: z.object({ closed: z.boolean() }) },
 
   /** The bundled presets (assets/presets/*.json), partial configs the form overlays on the schema's defaults. */

@@ -6,8 +6,8 @@ import type { DatasetPolicy, FeatureMode } from '../dataset/manifest.js';
 import { datasetInfo } from '../dataset/info.js';
 import { exampleFeatures, openDataset } from '../dataset/reader.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
-import { percentiles } from '../trace/stats.js';
-import { parseClock } from '../trace/clock.js';
+import { percentiles } from '../trace/index.js';
+import { parseClock } from '../trace/index.js';
 import { median } from '../validate/stats.js';
 
 /**

@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   model: () => import('./model.js').then((m) => m.runModelBench()),
   validate: () => import('./validate.js').then((m) => m.runValidateBench()),
   sim: () => import('./sim.js').then((m) => m.runSimBench()),
+  memory: () => import('./memory.js').then((m) => m.runMemoryBench()),
 };
 
 const wanted = process.argv.slice(2);

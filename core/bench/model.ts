@@ -5,13 +5,15 @@
  * probes, decision features), with its held-out MAE.
  *
  * Runs inside `npm run bench`, or alone on any machine:
- *   node dist/core/bench/model.js [--backend wasm,cpu,node,node-gpu,webgpu] [--no-ls6] [--compare]
+ *   node dist/core/bench/model.js [--backend wasm,cpu,node,node-gpu,webgpu] [--no-ls6] [--no-torch] [--compare]
+ * The training step is also timed beside PyTorch's (core/bench/torch_compare.py)
+ * when a python3 with torch is found; --no-torch skips that section.
  * --compare also trains the reference transformer (--preset paper) for the
  * same wall time as the default model and prints both MAEs.
  * MIRAGE_BENCH_QUICK=1 skips the LS6 training.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundledTrace } from './assets.js';
@@ -20,12 +22,15 @@ import type { BackendChoice } from '../model/backend.js';
 import { initBackend, parseBackendChoice } from '../model/backend.js';
 import { INFERENCE } from '../model/layers.js';
 import type { Network } from '../model/networks.js';
-import { buildNetwork } from '../model/networks.js';
-import type { NetworkSpec } from '../model/spec.js';
+import { buildNetwork, buildRegressor } from '../model/networks.js';
+import type { NetworkSpec, TransformerSpec } from '../model/spec.js';
 import { paperTransformer } from '../model/spec.js';
 import { createRng } from '../model/rng.js';
 import { isWasmMatMulPatched, patchWasmMatMul, unpatchWasmMatMul, VERIFIED_WASM_VERSION } from '../model/wasm-matmul.js';
+import type { AdamImplementation } from '../train/adam.js';
 import { Adam, DEFAULT_ADAM } from '../train/adam.js';
+import { DataParallelGradients, sliceGradients } from '../train/data-parallel.js';
+import { findTorchPython, torchStepMs } from './torch.js';
 import { defaultNetwork, resolveTrainConfig } from '../train/config.js';
 import { loadTrainingData } from '../train/dataset-data.js';
 import { lossTensor } from '../train/supervised.js';
@@ -75,12 +80,26 @@ function timeIt(fn: () => void, minRuns: number, minMs: number): number {
   return times[Math.floor(times.length / 2)];
 }
 
-function trainStepMs(network: Network, batch: number): number {
-  const adam = new Adam(network.params.trainable(), DEFAULT_ADAM);
+/** Like timeIt, for a step that awaits (a data-parallel step waits for its workers). */
+async function timeItAsync(fn: () => Promise<void>, minRuns: number, minMs: number): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || (performance.now() - start < minMs && times.length < 200)) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function trainStepMs(network: Network, batch: number, adamImplementation?: AdamImplementation, minRuns = 2): number {
+  const adam = new Adam(network.params.trainable(), DEFAULT_ADAM, adamImplementation);
   const x = tf.tensor3d(randomWindows(batch, 1), [batch, SEQ, FEATURES]);
   const y = tf.randomNormal([batch], 0, 1, 'float32', 2) as tf.Tensor1D;
   try {
-    return timeIt(() => void adam.minimize(() => lossTensor('mse', network.apply(x, { training: true, dropoutSeed: 1 }) as tf.Tensor1D, y, 1), 1e-4), 2, 3000);
+    return timeIt(() => void adam.minimize(() => lossTensor('mse', network.apply(x, { training: true, dropoutSeed: 1 }) as tf.Tensor1D, y, 1), 1e-4), minRuns, 3000);
   } finally {
     adam.dispose();
     x.dispose();
@@ -95,6 +114,101 @@ function inferenceMs(network: Network, batch: number): number {
   } finally {
     x.dispose();
   }
+}
+
+/** One data-parallel training step (core/train/data-parallel.ts) over `threads` threads, then the fused Adam step: median ms. */
+async function parallelStepMs(spec: TransformerSpec, batch: number, threads: number, minRuns: number): Promise<number> {
+  const network = buildRegressor(spec, 0);
+  const trainable = network.params.trainable();
+  const variables = trainable.map((t) => t.variable);
+  const adam = new Adam(trainable, DEFAULT_ADAM, 'fused');
+  const group = await DataParallelGradients.start(threads, {
+    backend: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm',
+    spec,
+    weights: network.params.read(),
+    trainable: trainable.map((t) => t.name),
+    loss: 'mse',
+    huberDelta: 1,
+    seqLen: SEQ,
+    featureCount: FEATURES,
+    targetWidth: 1,
+  });
+  const windows = randomWindows(batch, 1);
+  const targets = randomWindows(1, 2).subarray(0, batch);
+  try {
+    return await timeItAsync(
+      async () => {
+        const whole = await group.gradients({
+          windows,
+          targets,
+          count: batch,
+          ctx: { training: true, dropoutSeed: 1 },
+          weights: () => variables.map((v) => (v.dataSync() as Float32Array).slice()),
+          local: (x, y, ctx) => sliceGradients(variables, () => lossTensor('mse', network.apply(x, ctx), y, 1)),
+        });
+        adam.applyGradients(whole.grads, 1e-4);
+      },
+      minRuns,
+      3000,
+    );
+  } finally {
+    await group.close();
+    adam.dispose();
+    network.dispose();
+  }
+}
+
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/**
+ * Our training step beside PyTorch's (CPU) for the default model and the
+ * paper's transformer: same network, batch 64, MSE, Adam, dropout on; medians
+ * of several steps, run back to back. Ours: Adam as tensor ops (the stock
+ * path), fused Adam, and data-parallel on 2 threads. The ratio is PyTorch's
+ * ms per step over ours (>= 1: at least as fast as PyTorch).
+ */
+export async function runTorchComparison(backend: BackendChoice): Promise<void> {
+  const info = await initBackend(backend);
+  const batch = 64;
+  console.log(`\n## training step beside PyTorch (CPU): batch ${batch}, MSE, Adam, dropout on; ours on ${info.description}`);
+  const torch = await findTorchPython();
+  if (!torch.python) console.log(`PyTorch: not available (${torch.tried.join('; ')}); set MIRAGE_TORCH_PYTHON to a python3 with torch. Our figures only.`);
+  else console.log(`PyTorch ${torch.version} through ${torch.python}`);
+  console.log(`load average before: ${load()} (the machine may be shared: compare rows of one run)`);
+  console.log('model                                  ours ms/step: tensor Adam  fused Adam  fused, 2 threads   PyTorch ms/step: 1 thread  2 threads   ratio 1 thread  2 threads');
+  const models: { name: string; spec: TransformerSpec; minRuns: number }[] = [
+    { name: 'default (12x12 patches, d64, 2 layers)', spec: defaultNetwork(SEQ, FEATURES) as TransformerSpec, minRuns: 10 },
+    { name: 'transformer, paper (d512, 144 tokens)', spec: paperTransformer(SEQ, FEATURES), minRuns: 3 },
+  ];
+  for (const m of models) {
+    const network = buildNetwork(m.spec, 0);
+    let tensorMs: number;
+    let fusedMs: number;
+    try {
+      tensorMs = trainStepMs(network, batch, 'tensor', m.minRuns);
+      fusedMs = trainStepMs(network, batch, 'fused', m.minRuns);
+    } finally {
+      network.dispose();
+    }
+    const twoMs = await parallelStepMs(m.spec, batch, 2, m.minRuns);
+    let torchCells = `${'-'.padStart(26)}${'-'.padStart(11)}`;
+    let ratios = `${'-'.padStart(17)}${'-'.padStart(11)}`;
+    if (torch.python) {
+      try {
+        const steps = await torchStepMs(torch.python, m.spec, { batch, steps: m.minRuns + 2, threads: [1, 2] });
+        const t1 = steps.find((s) => s.threads === 1)?.medianMs ?? NaN;
+        const t2 = steps.find((s) => s.threads === 2)?.medianMs ?? NaN;
+        torchCells = `${t1.toFixed(1).padStart(26)}${t2.toFixed(1).padStart(11)}`;
+        // Same thread count: our fused one-thread path against torch on one, our two threads against torch on two.
+        ratios = `${(t1 / fusedMs).toFixed(2).padStart(16)}x${(t2 / twoMs).toFixed(2).padStart(10)}x`;
+      } catch (err) {
+        torchCells = `  PyTorch failed: ${(err as Error).message}`;
+        ratios = '';
+      }
+    }
+    console.log(`${m.name.padEnd(39)}${tensorMs.toFixed(1).padStart(26)}${fusedMs.toFixed(1).padStart(12)}${twoMs.toFixed(1).padStart(18)}${torchCells}${ratios}`);
+  }
+  console.log(`load average after: ${load()}`);
 }
 
 export async function runThroughputBench(backends: BackendChoice[]): Promise<void> {
@@ -151,11 +265,11 @@ async function stockWasmRows(): Promise<void> {
 /**
  * Generates the LS6 training set, trains the default model on it with its
  * default settings, and (with `compare`) the reference transformer for the
- * same wall time; prints time and validation MAE (last 20 % of the samples).
+ * same wall time; prints time and held-out MAE (last 20 % of the samples).
  */
 export async function runLs6TrainingBench(backend: BackendChoice, compare: boolean): Promise<void> {
   const { generateTraceDataset } = await import('../dataset/trace-dataset.js');
-  const { parseClock } = await import('../trace/clock.js');
+  const { parseClock } = await import('../trace/index.js');
   const info = await initBackend(backend);
   console.log(`\n## default model on the LS6 training set (684 samples x 7 probes, decision features; ${info.description})`);
   const root = await mkdtemp(join(tmpdir(), 'mirage-bench-model-'));
@@ -174,14 +288,28 @@ export async function runLs6TrainingBench(backend: BackendChoice, compare: boole
     const data = await loadTrainingData(dataDir);
     console.log(`dataset: ${data.rewardsSeconds.length} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const shape = { seqLen: data.seqLen, inFeatures: data.featureCount };
-    const started = performance.now();
-    const result = await trainModel(data, { kind: 'default', outDir: join(root, 'default'), config: resolveTrainConfig('default', null, 0, shape) });
-    const seconds = (performance.now() - started) / 1000;
-    const m = result.manifest.metrics;
-    console.log('model                                   wall s  epochs  samples/s  validation MAE h  RMSE h');
+    console.log(`load average before: ${load()}`);
+    console.log('model                                   wall s  epochs  samples/s  held-out MAE h  RMSE h');
     const row = (name: string, wall: number, mm: Record<string, number>): void =>
-      console.log(`${name.padEnd(40)}${wall.toFixed(0).padStart(6)}${String(mm.epochs).padStart(8)}${mm.samplesPerSec.toFixed(0).padStart(11)}${mm.valMaeHours.toFixed(3).padStart(18)}${mm.valRmseHours.toFixed(3).padStart(8)}`);
-    row('default', seconds, m);
+      console.log(`${name.padEnd(40)}${wall.toFixed(0).padStart(6)}${String(mm.epochs).padStart(8)}${mm.samplesPerSec.toFixed(0).padStart(11)}${mm.heldOutMaeHours.toFixed(3).padStart(18)}${mm.heldOutRmseHours.toFixed(3).padStart(8)}`);
+    // The stock path (Adam as tensor ops) first, then the fast paths, back to back; wasm and cpu only for the last two.
+    const variants: { name: string; adam: AdamImplementation; threads: number }[] = [
+      { name: 'default, Adam as tensor ops', adam: 'tensor', threads: 1 },
+      ...(info.name === 'wasm' || info.name === 'cpu'
+        ? [
+            { name: 'default, fused Adam', adam: 'fused' as const, threads: 1 },
+            { name: 'default, fused Adam, 2 threads', adam: 'fused' as const, threads: 2 },
+          ]
+        : []),
+    ];
+    let m: Record<string, number> = {};
+    for (const [i, v] of variants.entries()) {
+      const started = performance.now();
+      const result = await trainModel(data, { kind: 'default', outDir: join(root, `default-${i}`), config: resolveTrainConfig('default', null, 0, shape), adam: v.adam, threads: v.threads });
+      m = result.manifest.metrics;
+      row(v.name, (performance.now() - started) / 1000, m);
+    }
+    console.log(`load average after: ${load()}`);
     if (compare) {
       const config = resolveTrainConfig('transformer', 'paper', 0, shape, { maxSeconds: m.trainSeconds, epochs: 1000 });
       const startedRef = performance.now();
@@ -206,6 +334,7 @@ export async function runModelBench(argv: string[] = []): Promise<void> {
   const chosen = backendsArg(argv);
   // Every back end this machine may have; the ones it lacks print why.
   await runThroughputBench(chosen ?? ['node-gpu', 'node', 'wasm', 'cpu']);
+  if (!argv.includes('--no-torch')) await runTorchComparison(chosen?.length === 1 && chosen[0] !== 'auto' ? chosen[0] : 'wasm');
   if (!argv.includes('--no-ls6') && process.env.MIRAGE_BENCH_QUICK !== '1') {
     const compare = argv.includes('--compare') || process.env.MIRAGE_BENCH_COMPARE === '1';
     await runLs6TrainingBench(chosen?.length === 1 ? chosen[0] : 'auto', compare);

@@ -3,10 +3,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatClock } from '../trace/clock.js';
-import { computeTraceStats } from '../trace/stats.js';
-import { loadTraceFile } from '../trace/load.js';
-import { writeSwf } from '../trace/write.js';
+import { formatClock } from '../trace/index.js';
+import { computeTraceStats } from '../trace/index.js';
+import { loadTraceFile } from '../trace/index.js';
+import { writeSwf } from '../trace/index.js';
 
 /**
  * Trace loading speed: the bundled LS6 trace, and a synthetic TAB dump of

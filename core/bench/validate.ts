@@ -85,7 +85,7 @@ export async function runValidateBench(): Promise<void> {
       const windows = new Float32Array(batch * window).map((_, i) => (i % 97) * 10);
       const calls = Math.max(2, Math.round(256 / batch));
       const sec = await timed(repeats, async () => {
-        for (let c = 0; c < calls; c++) model.predictHours(windows, batch);
+        for (let c = 0; c < calls; c++) (model.predictHours ?? model.predictRisk)?.(windows, batch);
       });
       console.log(`model ${model.kind}: batch ${batch}: ${((sec / (calls * batch)) * 1e3).toFixed(2)} ms/window`);
     }

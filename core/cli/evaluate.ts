@@ -1,12 +1,15 @@
 import { join, resolve } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../files/atomic.js';
-import { tradeoffOption } from '../charts/tradeoff.js';
+import { tradeoffOption } from '../charts/index.js';
 import { EVALUATION_REPORT, runEvaluation } from '../evaluate/run.js';
 import { checkTargets, formatEvaluationReport } from '../evaluate/report.js';
 import { learningCurve, learningWorkDir } from '../evaluate/learning.js';
+import { WAIT_CUTS_HOURS, estimateCheck } from '../evaluate/estimate.js';
+import type { EstimateRow } from '../evaluate/estimate.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
 import { makeDir } from '../files/dirs.js';
 import { acquireLock, describeOwner } from '../files/lock.js';
@@ -21,6 +24,7 @@ interface EvaluateFlags {
   preset?: string;
   out?: string;
   learningCurve?: number[];
+  estimateCheck?: boolean;
 }
 
 /** `mirage evaluate`: rolling-origin folds, model selection on them, the final test period, intervals. */
@@ -38,7 +42,17 @@ export function registerEvaluateCommands(program: Command): void {
       'instead: the held-out cost of each wait-based model kind fitted on N training samples, for each N of the comma-separated list (training period only); writes OUT/learning-curve.md',
       sizeList,
     )
-    .action((flags: EvaluateFlags) => reportErrors('evaluate', () => (flags.learningCurve ? learningCurveCommand(flags, flags.learningCurve) : evaluateCommand(flags))));
+    .option(
+      '--estimate-check',
+      "instead: how well the scheduler's start estimate (what wait-risk reads) and queue statistics rank the successor's wait on the training period (Spearman, ROC AUC); writes OUT/estimate-check.md",
+    )
+    .action((flags: EvaluateFlags) =>
+      reportErrors('evaluate', () => {
+        if (flags.learningCurve && flags.estimateCheck) throw new Error('--learning-curve and --estimate-check: choose one');
+        if (flags.learningCurve) return learningCurveCommand(flags, flags.learningCurve);
+        return flags.estimateCheck ? estimateCheckCommand(flags) : evaluateCommand(flags);
+      }),
+    );
 }
 
 async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
@@ -94,6 +108,37 @@ function sizeList(value: string): number[] {
     throw new InvalidArgumentError('a comma-separated list of 1 to 12 whole numbers of samples, each 10 to 100000');
   }
   return sizes;
+}
+
+async function estimateCheckCommand(flags: EvaluateFlags): Promise<void> {
+  const loaded = loadPipelineConfig({ configPath: flags.config, preset: flags.preset });
+  const outDir = resolve(flags.out ?? `runs/${loaded.config.name}-estimate-check`);
+  await makeDir(outDir);
+  const progress = progressReporter({});
+  const rows: EstimateRow[] = [];
+  const workDir = await mkdtemp(join(tmpdir(), 'mirage-estimate-'));
+  try {
+    for (const jobNodes of loaded.config.evaluation.jobNodes) {
+      const config = { ...loaded.config, chain: { ...loaded.config.chain, jobNodes } };
+      rows.push(...(await estimateCheck(config, { tracePath: loaded.tracePath, workDir, onProgress: progress.report })));
+      progress.finish();
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const text = [
+    "# The scheduler's start estimate against queue statistics",
+    '',
+    `Training period only (${keptTrainingSamples(loaded.config)} samples from ${loaded.config.dataset.start}, ${loaded.config.dataset.probes} submit times each). Each row ranks the wait of a successor submitted at a probe time by one signal.`,
+    "Spearman's rho over the busy rows (the successor waited, or the estimate said it would); ROC AUC of \"waits longer than h\" over every row.",
+    '',
+    `| job nodes | signal | rows | busy rows | Spearman (busy) | ${WAIT_CUTS_HOURS.map((h) => `AUC > ${h} h`).join(' | ')} |`,
+    `|--:|---|--:|--:|--:|${WAIT_CUTS_HOURS.map(() => '--:').join('|')}|`,
+    ...rows.map((r) => `| ${r.jobNodes} | ${r.signal} | ${r.rows} | ${r.busyRows} | ${r.spearmanBusy.toFixed(3)} | ${r.auc.map((a) => a.toFixed(3)).join(' | ')} |`),
+    '',
+  ].join('\n');
+  await writeFileAtomic(join(outDir, 'estimate-check.md'), text);
+  process.stdout.write(text + `\n${join(outDir, 'estimate-check.md')}\n`);
 }
 
 async function learningCurveCommand(flags: EvaluateFlags, sizes: number[]): Promise<void> {

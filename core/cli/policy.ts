@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadPolicyBundle } from '../policy/bundle.js';
-import { formatPolicyInfo, provisionCommand } from '../policy/info.js';
+import { loadPolicyBundle } from '../policy/index.js';
+import { formatPolicyInfo, provisionCommand } from '../policy/index.js';
 import { reportErrors } from './args.js';
 
 /** `mirage policy info`: what a policy bundle is and how it scored. */

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadPolicyBundle } from '../policy/bundle.js';
+import { loadPolicyBundle } from '../policy/index.js';
 import { describeRule } from '../validate/decide.js';
 import { CliSlurmClient } from '../slurm/client.js';
 import { NO_RETRY } from '../slurm/command.js';
@@ -154,7 +154,7 @@ async function choosePolicy(flags: ProvisionFlags, script: string): Promise<Chos
   const { loadModelPolicy } = await import('../slurm/provision/model-policy.js');
   if (flags.model !== undefined) {
     const modelDir = resolve(flags.model);
-    const { modelFacts } = await import('../policy/model.js');
+    const { modelFacts } = await import('../policy/index.js');
     const kind = (await modelFacts(modelDir)).kind;
     const rule: DecisionRule =
       kind === 'policy'

@@ -8,7 +8,7 @@ import { describePlan, passThroughValue, planArrayRun, submitArrayRun } from '..
 import { CliSlurmClient } from '../slurm/client.js';
 import type { SbatchSettings } from '../slurm/sbatch.js';
 import { checkSbatchSettings } from '../slurm/sbatch.js';
-import { loadPolicyBundle } from '../policy/bundle.js';
+import { loadPolicyBundle } from '../policy/index.js';
 import { registerProvisionCommands } from './provision.js';
 import { POLICY_KINDS } from './validate.js';
 import { collect, positiveInt, reportErrors } from './args.js';

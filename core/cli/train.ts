@@ -8,8 +8,8 @@ import type { AnyWaitModel } from '../model/wait-model.js';
 import { WAIT_RISK_KIND } from '../model/wait-risk.js';
 import { isWaitModelKind } from '../train/wait.js';
 import { trainWaitModelOnDataset } from '../train/wait.js';
-import type { ModelManifest } from '../model/manifest.js';
-import { assertInputCompatible } from '../model/manifest.js';
+import type { ModelManifest, TargetMode } from '../model/manifest.js';
+import { TARGET_MODES, assertInputCompatible, targetModeOf } from '../model/manifest.js';
 import type { BackendChoice } from '../model/backend.js';
 import { BACKEND_CHOICES, initBackend } from '../model/backend.js';
 import { openDataset } from '../dataset/reader.js';
@@ -31,9 +31,11 @@ interface TrainFlags {
   out: string;
   model: 'transformer' | 'moe' | 'policy' | 'default' | typeof WAIT_MODEL_KIND | typeof WAIT_RISK_KIND;
   preset?: Preset;
+  target?: TargetMode;
   epochs?: number;
   seed: number;
   backend: BackendChoice;
+  threads?: number;
   resume?: boolean;
   json?: boolean;
   lr?: number;
@@ -81,14 +83,21 @@ export function registerTrainCommands(program: Command): void {
         .default('default'),
     )
     .addOption(new Option('--preset <name>', "the reference's sizes and settings").choices([...PRESETS]))
+    .addOption(
+      new Option(
+        '--target <mode>',
+        "default, transformer, moe: what the network predicts (reward: the reward in hours; wait-risk: P(successor wait > tau) for each wait threshold, read by a risk rule at the time left)",
+      ).choices([...TARGET_MODES]),
+    )
     .option('--epochs <n>', 'epochs (moe: per expert)', positiveInt)
     .option('--seed <n>', 'seed of initialisation, shuffles, dropout, episodes', nonNegativeInt, 0)
     .addOption(new Option('--backend <name>', 'TensorFlow.js back end').choices([...BACKEND_CHOICES]).default('auto'))
+    .option('--threads <n>', 'threads a training step is split over (data-parallel, cpu and wasm back ends; default 1)', positiveInt)
     .option('--resume', 'continue from the last checkpoint in --out (same options required)')
     .option('--json', 'training events as JSON lines on stdout')
     .option('--lr <rate>', 'learning rate', positiveNumber)
     .option('--batch-size <n>', 'mini-batch size', positiveInt)
-    .option('--patience <n>', 'stop after n epochs without a better validation loss', positiveInt)
+    .option('--patience <n>', 'stop after n epochs without a better held-out loss', positiveInt)
     .option('--max-minutes <m>', 'wall-clock budget per training phase', positiveNumber)
     .option('--held-out-fraction <f>', 'last fraction of the samples (by time) held out of the fit (core/dataset/split.ts)', fraction)
     .option('--d-model <n>', 'transformer width', positiveInt)
@@ -148,6 +157,12 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   try {
     assertModelOutDir(flags.out, flags.model.startsWith('wait-') ? 'wait' : 'network');
     await makeDir(flags.out);
+    if (flags.target !== undefined && (isWaitModelKind(flags.model) || flags.model === 'policy')) {
+      throw new Error(`--target is for the neural models (default, transformer, moe); --model ${flags.model} has none`);
+    }
+    if (flags.threads !== undefined && flags.threads > 1 && (isWaitModelKind(flags.model) || flags.model === 'policy')) {
+      throw new Error(`--threads splits the steps of the neural regressors (default, transformer, moe); --model ${flags.model} trains on one thread`);
+    }
     if (isWaitModelKind(flags.model)) {
       if (!flags.data) throw new Error('--data is required');
       const model = await trainWaitModelOnDataset(flags.data, flags.out, { kind: flags.model, heldOutFraction: flags.heldOutFraction ?? 0.2 });
@@ -169,16 +184,17 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       const data = trainingDataFromDataset(dataset, await datasetContentHash(dataset));
       const result = await trainModel(
         data,
-        { kind: flags.model, preset: flags.preset ?? null, seed: flags.seed, overrides: overridesOf(flags), outDir: flags.out, resume: flags.resume, backend: flags.backend },
+        { kind: flags.model, preset: flags.preset ?? null, seed: flags.seed, overrides: overridesOf(flags), outDir: flags.out, resume: flags.resume, backend: flags.backend, threads: flags.threads },
         options,
       );
       progress.finish();
       const m = result.manifest.metrics;
       if (!flags.json) {
-        console.log(
-          `${flags.out}: ${flags.model} model, validation MAE ${fmt(m.valMaeHours)} h, RMSE ${fmt(m.valRmseHours)} h, ` +
-            `${m.epochs} epochs in ${fmt(m.trainSeconds)} s (${fmt(m.samplesPerSec)} samples/s, ${result.backend.description})`,
-        );
+        const scores =
+          targetModeOf(result.manifest) === 'wait-risk'
+            ? `wait-risk, held-out log loss ${fmt(m.heldOutLogLoss)}, Brier ${fmt(m.heldOutBrier)}`
+            : `held-out MAE ${fmt(m.heldOutMaeHours)} h, RMSE ${fmt(m.heldOutRmseHours)} h`;
+        console.log(`${flags.out}: ${flags.model} model, ${scores}, ${m.epochs} epochs in ${fmt(m.trainSeconds)} s (${fmt(m.samplesPerSec)} samples/s, ${result.backend.description})`);
       }
     }
   } catch (error) {
@@ -259,16 +275,18 @@ function overridesOf(flags: TrainFlags): TrainOverrides {
   if (flags.experts !== undefined) o.experts = flags.experts;
   if (flags.gateEpochs !== undefined) o.gateEpochs = flags.gateEpochs;
   if (flags.finetuneExperts) o.finetuneExperts = true;
+  if (flags.target !== undefined) o.target = flags.target;
   return o;
 }
 
 function describeEvent(e: TrainEvent): string | undefined {
   switch (e.type) {
     case 'start':
-      return `${e.phase}: ${e.modelKind}, ${e.parameters} parameters (${e.trainableParameters} trained), ${e.trainRows} training rows, ${e.validationRows} validation rows` +
+      return `${e.phase}: ${e.modelKind}, ${e.parameters} parameters (${e.trainableParameters} trained), ${e.trainRows} training rows, ${e.heldOutRows} validation rows` +
         (e.resumedFromEpoch > 0 ? `, resuming after epoch ${e.resumedFromEpoch}` : '');
     case 'epoch':
-      return `${e.phase} epoch ${e.epoch}/${e.epochs}: loss ${fmt(e.trainLoss)}, validation loss ${fmt(e.valLoss)}, MAE ${fmt(e.valMaeHours)} h${e.best ? ' *' : ''} ` +
+      // A wait-risk network has no MAE in hours (its targets are 0/1 labels): its loss says it all.
+      return `${e.phase} epoch ${e.epoch}/${e.epochs}: loss ${fmt(e.trainLoss)}, held-out loss ${fmt(e.heldOutLoss)}${e.heldOutMaeHours === null ? '' : `, MAE ${fmt(e.heldOutMaeHours)} h`}${e.best ? ' *' : ''} ` +
         `(${fmt(e.samplesPerSec)} samples/s, ${Math.ceil(e.etaSec)} s left)`;
     case 'early-stop':
       return `${e.phase}: stopped after epoch ${e.epoch} (${e.reason}); best epoch ${e.bestEpoch}`;
@@ -301,9 +319,11 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
     `network     ${describeNet()}`,
     `parameters  ${m.metrics.parameters ?? '?'}`,
     `input       ${m.input.featureMode} features, ${m.input.seqLen} x ${m.input.featureNames.length}, normalisation ${m.input.normalization.transform === 'log1p' ? 'log1p + standardise' : m.input.normalization.mean.every((v) => v === 0) ? 'none (raw)' : 'standardise'}`,
-    `output      hours = y * ${fmt(m.target.scale.std)} + ${fmt(m.target.scale.mean)}`,
+    m.target.thresholdsHours
+      ? `output      P(successor wait > tau) for tau in [${m.target.thresholdsHours.join(', ')}] h (wait-risk; read at the time left)`
+      : `output      hours = y * ${fmt(m.target.scale.std)} + ${fmt(m.target.scale.mean)}`,
     m.dataset
-      ? `data        ${m.dataset.rows} rows from ${m.dataset.samples} samples (${m.dataset.trainRows} train, ${m.dataset.validationRows} validation), hash ${m.dataset.hash.slice(0, 16)}`
+      ? `data        ${m.dataset.rows} rows from ${m.dataset.samples} samples (${m.dataset.trainRows} train, ${m.dataset.heldOutRows} validation), hash ${m.dataset.hash.slice(0, 16)}`
       : 'data        (none recorded)',
     `training    ${Object.entries(m.hyperParameters).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `metrics     ${Object.entries(m.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
@@ -314,7 +334,7 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
 
 export function formatWaitModelInfo(dir: string, m: AnyWaitModel): string {
   const risk = m.kind === WAIT_RISK_KIND;
-  const heldOut = m.kind === WAIT_RISK_KIND ? m.dataset.heldOutRows : m.dataset.validationRows;
+  const heldOut = m.kind === WAIT_RISK_KIND ? m.dataset.heldOutRows : m.dataset.heldOutRows;
   return [
     `model       ${dir}`,
     `kind        ${m.kind}   (schema ${m.schemaVersion})`,

@@ -5,7 +5,7 @@ import type { BackendChoice } from '../model/backend.js';
 import { parseShard } from '../dataset/schedule.js';
 import { BACKEND_CHOICES } from '../model/backend.js';
 import { readManifest } from '../model/io.js';
-import { loadPolicyBundle } from '../policy/bundle.js';
+import { loadPolicyBundle } from '../policy/index.js';
 import { WAIT_MODEL_KIND, isWaitModelDir } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockBootstrapMean, blocksOf, mcNemarExact } from './stats.js';
+import { averageRanks, blockBootstrapMean, blocksOf, mcNemarExact, rocAuc, spearman } from './stats.js';
 
 describe('block bootstrap', () => {
   it('cuts a group into consecutive blocks, the last one shorter', () => {
@@ -44,5 +44,26 @@ describe('McNemar exact test', () => {
     expect(mcNemarExact([true, false], [true, false]).pValue).toBe(1);
     // 10 to 0: p = 2 / 1024.
     expect(mcNemarExact(Array(10).fill(true), Array(10).fill(false)).pValue).toBeCloseTo(2 / 1024, 15);
+  });
+});
+
+describe('rank statistics', () => {
+  it('gives tied values their mean rank', () => {
+    expect(averageRanks([10, 20, 20, 5])).toEqual([2, 3.5, 3.5, 1]);
+  });
+
+  it('Spearman: 1 for any increasing relation, -1 for a decreasing one, by hand with a tie', () => {
+    expect(spearman([1, 2, 3, 4], [1, 4, 9, 100])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [8, 4, 2, 1])).toBeCloseTo(-1, 12);
+    // Ranks x = 1, 2, 3; y = 1.5, 1.5, 3: sxy = 1.5, sxx = 2, syy = 1.5, so rho = 1.5 / sqrt(3) = 0.866...
+    expect(spearman([1, 2, 3], [0, 0, 5])).toBeCloseTo(1.5 / Math.sqrt(3), 12);
+  });
+
+  it('ROC AUC: pairs counted by hand, ties half', () => {
+    // Positives score 3 and 1, negatives 2 and 0: of the 4 pairs, (3,2) (3,0) (1,0) are right, (1,2) wrong: 3/4.
+    expect(rocAuc([3, 1, 2, 0], [true, true, false, false])).toBe(0.75);
+    // A tie between a positive and a negative counts half: (1,1) 0.5 + (1,0) 1 = 1.5 of 2.
+    expect(rocAuc([1, 1, 0], [true, false, false])).toBe(0.75);
+    expect(rocAuc([1, 2], [false, false])).toBeNaN();
   });
 });

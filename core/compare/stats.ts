@@ -105,3 +105,54 @@ export function mcNemarExact(first: readonly boolean[], second: readonly boolean
   }
   return { onlyFirst, onlySecond, pValue: n === 0 ? 1 : Math.min(1, 2 * tail) };
 }
+
+/** Ranks 1..n of `values`, ties sharing their mean rank (as Spearman's and Mann-Whitney's statistics use them). */
+export function averageRanks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const ranks = new Array<number>(values.length);
+  for (let from = 0; from < order.length; ) {
+    let to = from;
+    while (to + 1 < order.length && order[to + 1].v === order[from].v) to++;
+    const rank = (from + to) / 2 + 1;
+    for (let k = from; k <= to; k++) ranks[order[k].i] = rank;
+    from = to + 1;
+  }
+  return ranks;
+}
+
+/** Spearman's rank correlation (Pearson's on average ranks); NaN when either side is constant. */
+export function spearman(x: readonly number[], y: readonly number[]): number {
+  if (x.length !== y.length) throw new RangeError('spearman: x and y differ in length');
+  const rx = averageRanks(x);
+  const ry = averageRanks(y);
+  const mean = (x.length + 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) ** 2;
+    syy += (ry[i] - mean) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * The area under the ROC curve of `score` for the positives of `label`: the
+ * chance that a random positive scores above a random negative, ties
+ * counting half (Mann-Whitney U / (positives x negatives)); NaN without
+ * positives or negatives.
+ */
+export function rocAuc(score: readonly number[], label: readonly boolean[]): number {
+  if (score.length !== label.length) throw new RangeError('rocAuc: score and label differ in length');
+  const ranks = averageRanks(score);
+  let positives = 0;
+  let rankSum = 0;
+  label.forEach((l, i) => {
+    if (!l) return;
+    positives++;
+    rankSum += ranks[i];
+  });
+  const negatives = score.length - positives;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}

@@ -1,4 +1,4 @@
-import type { TradeoffData, TradeoffPoint } from '../charts/tradeoff.js';
+import type { TradeoffData, TradeoffPoint } from '../charts/index.js';
 import type { ThresholdRule } from '../validate/decide.js';
 import { ruleThreshold } from '../validate/decide.js';
 import type { RuleTrial } from '../validate/calibrate.js';

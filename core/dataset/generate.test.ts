@@ -45,7 +45,7 @@ describe('dataset generation', () => {
   it('writes every sample x probe except excluded samples, with the partial folder gone', async () => {
     expect(whole.manifest.counts).toEqual({ samples: 9, excludedSamples: 1, examples: 63, snapshotRows: 9 * (144 + 6 * 48) });
     expect(Object.keys(wholeBytes)).not.toContain(PARTIAL_DIR);
-    expect(Object.keys(wholeBytes)).toHaveLength(15); // manifest + 14 arrays
+    expect(Object.keys(wholeBytes)).toHaveLength(16); // manifest + 15 arrays
     const data = await openDataset(wholeDir);
     expect([...new Set(data.columns.sample_index)]).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9]); // 2 starts at 08:00, excluded
     // Example 7 * 2 + 4 is sample 3, probe 4: features, reward and metadata as the simulator gave them.

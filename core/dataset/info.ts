@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Percentiles } from '../trace/stats.js';
-import { percentiles } from '../trace/stats.js';
-import { formatClock } from '../trace/clock.js';
+import type { Percentiles } from '../trace/index.js';
+import { percentiles } from '../trace/index.js';
+import { formatClock } from '../trace/index.js';
 import type { Manifest } from './manifest.js';
 import type { Dataset } from './reader.js';
 import { MANIFEST_FILE } from './store.js';

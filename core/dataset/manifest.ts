@@ -9,7 +9,8 @@ import { SimConfigSchema } from '../sim/config.js';
  */
 
 export const DATASET_FORMAT = 'mirage-dataset';
-export const DATASET_SCHEMA_VERSION = 1;
+/** 2: each example's scheduler start estimate (forecast_wait_sec). */
+export const DATASET_SCHEMA_VERSION = 2;
 
 const int = z.number().int();
 

@@ -8,13 +8,15 @@ import { CHAIN_FEATURES, QUEUE_FEATURES, packWindows } from './windows.js';
  * snapshot window. Times are cluster-clock seconds.
  */
 export type SimulatedSample = Omit<SampleResult, 'runs'> & {
-  runs: readonly Pick<RunResult, 'submitSec' | 'succStartSec' | 'rewardSeconds' | 'features'>[];
+  runs: readonly Pick<RunResult, 'submitSec' | 'succStartSec' | 'rewardSeconds' | 'features' | 'forecastWaitSec'>[];
 };
 
 export interface ProbeRecord {
   submitSec: number;
   succStartSec: number;
   rewardSeconds: number;
+  /** The scheduler's start estimate for the successor at its submission (core/sim/forecast.ts), seconds. */
+  forecastWaitSec: number;
 }
 
 /** One finished sample as a dataset stores it: metadata plus its packed windows (one per probe, in probe order). */
@@ -44,7 +46,10 @@ export function toSampleRecord(sample: SimulatedSample, windowLength: number): S
     predEndSec: sample.predEndSec,
     avgWaitMinutes: sample.avgWaitMinutes,
     queueLength: sample.queueLength,
-    probes: sample.runs.map(({ submitSec, succStartSec, rewardSeconds }) => ({ submitSec, succStartSec, rewardSeconds })),
+    probes: sample.runs.map(({ submitSec, succStartSec, rewardSeconds, forecastWaitSec }, k) => {
+      if (forecastWaitSec === undefined) throw new Error(`${where(k)}: the simulator returned no start estimate (feature mode 'none'?)`);
+      return { submitSec, succStartSec, rewardSeconds, forecastWaitSec };
+    }),
     windows: packWindows(windows, windowLength, where),
   };
 }

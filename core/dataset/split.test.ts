@@ -75,9 +75,9 @@ describe('the held-out split', () => {
       } as TrainingData;
       const a = splitDatasetHeldOut(dataset, fraction);
       const b = splitBySampleTime(training, fraction);
-      expect([...a.heldOut]).toEqual([...b.validation]);
+      expect([...a.heldOut]).toEqual([...b.heldOut]);
       expect([...a.train]).toEqual([...b.train]);
-      expect(a.heldOutSamples).toEqual([...new Set([...b.validation].map((r) => sampleIndex[r]))]);
+      expect(a.heldOutSamples).toEqual([...new Set([...b.heldOut].map((r) => sampleIndex[r]))]);
     }
   });
 });

@@ -27,6 +27,7 @@ const EXAMPLE_COLUMNS = {
   pred_end_sec: (s: SampleRecord) => s.predEndSec,
   submit_sec: (s: SampleRecord, k: number) => s.probes[k].submitSec,
   succ_start_sec: (s: SampleRecord, k: number) => s.probes[k].succStartSec,
+  forecast_wait_sec: (s: SampleRecord, k: number) => s.probes[k].forecastWaitSec,
   avg_wait_minutes: (s: SampleRecord) => s.avgWaitMinutes,
   queue_length: (s: SampleRecord) => s.queueLength,
 } satisfies Record<string, (s: SampleRecord, k: number) => number>;
@@ -125,6 +126,10 @@ export async function readManifest(dir: string): Promise<Manifest> {
   } catch (error) {
     throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version < DATASET_SCHEMA_VERSION) {
+    throw new Error(`${path}: a dataset of format version ${version}, written by an older version of ${TOOL_NAME}; generate it again (this version keeps each example's start estimate)`);
+  }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -198,6 +203,7 @@ export function toSampleRecords(raw: RawDataset): SampleRecord[] {
       probes: Array.from({ length: end - first }, (_, k) => ({
         submitSec: columns.submit_sec[first + k],
         succStartSec: columns.succ_start_sec[first + k],
+        forecastWaitSec: columns.forecast_wait_sec[first + k],
         rewardSeconds: raw.rewardSeconds[first + k],
       })),
       windows: {

@@ -8,7 +8,7 @@ import type { GenerateResult } from './generate.js';
 import { generateDataset } from './generate.js';
 import type { DatasetConfig, DatasetPolicy, FeatureMode, Shard } from './manifest.js';
 import type { ChainSchedule } from '../sim/chain.js';
-import { sha256OfFile } from '../trace/hash.js';
+import { sha256OfFile } from '../trace/index.js';
 
 /** A dataset of a trace file: what `mirage dataset generate` asks for. */
 export interface TraceDatasetRequest {

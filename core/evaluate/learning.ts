@@ -9,7 +9,7 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
 import { calibrationCandidates } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
-import { parseClock } from '../trace/clock.js';
+import { parseClock } from '../trace/index.js';
 import { meanCostHours } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
 

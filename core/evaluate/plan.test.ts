@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keptTrainingSamples, overlappingWindows, parsePipelineConfig } from '../pipeline/config.js';
 import { parseClock } from '../trace/clock.js';
+import { modelLabel } from '../pipeline/run.js';
 import { evaluationPlan, runConfig } from './run.js';
 
 const DAY = 86400;
@@ -33,6 +34,16 @@ describe('rolling-origin folds', () => {
     expect(lastReplayEnd).toBeLessThanOrEqual(parseClock(fold.start));
     expect(lastReplayEnd + 4 * 3600).toBeGreaterThan(parseClock(fold.start));
     expect(overlappingWindows(run)).toBeNull();
+  });
+
+  it('runs a neural kind with the wait-risk target as its own candidate, under its own label', () => {
+    const config = parsePipelineConfig({ evaluation: { models: ['wait-risk', 'default', 'default:wait-risk'] } });
+    const fold = evaluationPlan(config)[0];
+    const risk = runConfig(config, 1, 'default:wait-risk', fold);
+    expect(risk.training).toMatchObject({ model: 'default', target: 'wait-risk' });
+    expect(modelLabel(risk)).toBe('model-default-wait-risk');
+    expect(modelLabel(runConfig(config, 1, 'default', fold))).toBe('model-default');
+    expect(() => parsePipelineConfig({ evaluation: { models: ['wait-risk:wait-risk'] } })).toThrow(/models/);
   });
 
   it('refuses a plan whose first fold would start before the training data', () => {

@@ -2,14 +2,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
-import type { PipelineConfig } from '../pipeline/config.js';
+import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
 import { modelLabel, replayBlockSamples, runPipeline } from '../pipeline/run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
-import { formatClock, parseClock } from '../trace/clock.js';
+import { formatClock, parseClock } from '../trace/index.js';
 import { TOOL_VERSION } from '../version.js';
-import type { TradeoffData } from '../charts/tradeoff.js';
+import type { TradeoffData } from '../charts/index.js';
 import { readValidationRecords } from '../validate/output.js';
 import type { SampleReward } from '../validate/summary.js';
 import { TRADEOFF_FILE, compareToBaselines, sampleCostHours } from '../compare/compare.js';
@@ -62,14 +62,15 @@ export function evaluationPlan(config: PipelineConfig): FoldPlan[] {
 }
 
 /** The pipeline config of one run of the evaluation: job size, model kind, training up to the period, the period as validation. */
-export function runConfig(base: PipelineConfig, jobNodes: number, model: PipelineConfig['training']['model'], period: FoldPlan): PipelineConfig {
+export function runConfig(base: PipelineConfig, jobNodes: number, model: EvaluationModel, period: FoldPlan): PipelineConfig {
+  const [kind, target] = model.split(':') as [PipelineConfig['training']['model'], 'wait-risk' | undefined];
   const stepSec = base.chain.intervalHours * 3600;
   // Enough training samples to reach the period; keptTrainingSamples leaves out those replaying into it.
   const reach = Math.ceil((parseClock(period.start) - parseClock(base.dataset.start)) / stepSec);
   const config = PipelineConfigSchema.parse({
     ...base,
     chain: { ...base.chain, jobNodes },
-    training: { ...base.training, model },
+    training: { ...base.training, model: kind, ...(target ? { target } : {}) },
     dataset: { ...base.dataset, samples: Math.max(1, reach) },
     validation: { ...base.validation, start: period.start, samples: period.samples },
   });
@@ -80,6 +81,8 @@ export function runConfig(base: PipelineConfig, jobNodes: number, model: Pipelin
 export interface EvaluationRun {
   jobNodes: number;
   model: string;
+  /** Its rows' policy name in the run's results (modelLabel). */
+  label: string;
   period: FoldPlan;
   trainingSamples: number;
   comparison: Comparison;
@@ -117,7 +120,7 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
   const runs: EvaluationRun[] = [];
   const records = new Map<EvaluationRun, SampleReward[]>();
 
-  const runOne = async (jobNodes: number, model: PipelineConfig['training']['model'], period: FoldPlan): Promise<void> => {
+  const runOne = async (jobNodes: number, model: EvaluationModel, period: FoldPlan): Promise<void> => {
     throwIfAborted(options.signal);
     const cfg = runConfig(config, jobNodes, model, period);
     const name = period.part === 'test' ? 'test' : `fold${period.fold}`;
@@ -133,7 +136,7 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
       () => null,
     );
     const comparison = compareToBaselines([rows], { model: modelLabel(cfg), overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap });
-    const run: EvaluationRun = { jobNodes, model, period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff };
+    const run: EvaluationRun = { jobNodes, model, label: modelLabel(cfg), period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff };
     runs.push(run);
     records.set(run, rows);
     const m = comparison.policies.find((p) => p.policy === modelLabel(cfg))!;
@@ -147,7 +150,7 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
   for (const model of e.models) {
     const costs = runs
       .filter((r) => r.model === model && r.period.part === 'fold')
-      .flatMap((r) => records.get(r)!.filter((x) => x.policy === `model-${model}`).map((x) => sampleCostHours(x.rewardSeconds / 3600, R)));
+      .flatMap((r) => records.get(r)!.filter((x) => x.policy === r.label).map((x) => sampleCostHours(x.rewardSeconds / 3600, R)));
     meanCostHours[model] = costs.reduce((s, c) => s + c, 0) / costs.length;
   }
   const chosen = e.models.reduce((a, b) => (meanCostHours[b] < meanCostHours[a] ? b : a));
@@ -163,8 +166,8 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
     const groups = selected.map((r) =>
       records
         .get(r)!
-        .filter((x) => x.policy === `model-${chosen}` || !x.policy.startsWith('model-'))
-        .map((x) => (x.policy === `model-${chosen}` ? { ...x, policy: 'model' } : x)),
+        .filter((x) => x.policy === r.label || !x.policy.startsWith('model-'))
+        .map((x) => (x.policy === r.label ? { ...x, policy: 'model' } : x)),
     );
     const scope = `${jobNodes === 'all' ? 'all job sizes' : `${jobNodes}-node jobs`}, ${part}`;
     return { scope, part, jobNodes, comparison: compareToBaselines(groups, { model: 'model', overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap }) };

@@ -6,7 +6,7 @@ import type { RunInfo } from '../api/experiment.js';
 import { CompareDataSchema, RunDetailSchema, RunInfoSchema, SampleTimelineSchema } from '../api/experiment.js';
 import { mergeConfig, PipelineConfigSchema } from '../pipeline/config.js';
 import type { TrainEvent } from '../train/events.js';
-import { parseRewardLog } from '../validate/rewardLog.js';
+import { parseRewardLog } from '../validate/reward-log.js';
 import type { TestHost } from './runs/testing.js';
 import { startTestHost, TINY_CONFIG } from './runs/testing.js';
 import { runCli } from '../cli/testing.js';

@@ -1,7 +1,7 @@
 import type { CapacitySource, Histogram, TraceOverview } from '../api/trace.js';
-import type { Job } from '../trace/job.js';
-import { describePartitions } from '../trace/partitions.js';
-import { computeTraceStats } from '../trace/stats.js';
+import type { Job } from '../trace/index.js';
+import { describePartitions } from '../trace/index.js';
+import { computeTraceStats } from '../trace/index.js';
 
 const HOUR = 3600;
 

@@ -3,6 +3,7 @@ import { JobColumnsSchema, TraceSummarySchema, UPLOAD_CHUNK_CHARS } from '../api
 import { AppInfoSchema } from '../api/app.js';
 import { createMirageService } from './service.js';
 import { connectInProcess } from '../api/testing.js';
+import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 
 const HEADER = [
   '       JobID    JobName    UID               Start              Submit                 End   Priority TimelimitR ExitCode   NNodes',
@@ -136,5 +137,65 @@ describe('the Mirage service over the in-process transport', () => {
     await expect(client.call('trace.jobs', { traceId: ids[0] })).rejects.toMatchObject({ code: 'not-found' });
     await expect(client.call('trace.jobs', { traceId: ids[2] })).resolves.toMatchObject({ count: 3 });
     close();
+  });
+});
+
+describe('traces held per page', () => {
+  it('keeps a trace two pages hold until both are gone, and drops what only a gone page held after its grace', async () => {
+    const service = createMirageService({ backend: 'serve', canReadPaths: false, traceGraceMs: 200 });
+    const a = connectInProcess(service.handlers);
+    const b = connectInProcess(service.handlers);
+    const shared = await a.client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(a.client, 'shared.log', SMALL_TRACE) } });
+    // Held by page a alone: its disappearance says a's grace is over.
+    const marker = await a.client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(a.client, 'marker.log', SMALL_TRACE.replace('job1', 'jobX')) } });
+    expect(marker.sha256).not.toBe(shared.sha256);
+    await b.client.call('trace.summary', { traceId: shared.traceId }); // b looks at it too: now b holds it
+    expect([service.openTraces, service.parsedTraces]).toEqual([2, 2]);
+    a.close();
+    await expect.poll(() => service.openTraces, { timeout: TEST_TIMEOUTS.wait }).toBe(1);
+    await expect(b.client.call('trace.jobs', { traceId: shared.traceId })).resolves.toMatchObject({ count: 3 });
+    await expect(b.client.call('trace.summary', { traceId: marker.traceId })).rejects.toMatchObject({ code: 'not-found' });
+    b.close();
+    await expect.poll(() => service.openTraces, { timeout: TEST_TIMEOUTS.wait }).toBe(0);
+  });
+
+  it('lets a reloaded page (a new connection) re-attach to its trace within the grace', async () => {
+    // The default grace (minutes): the reload below comes long before it ends.
+    const service = createMirageService({ backend: 'serve', canReadPaths: false });
+    const before = connectInProcess(service.handlers);
+    const opened = await before.client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(before.client, 'mine.log', SMALL_TRACE) } });
+    before.close();
+    // A reload takes a while: timers due by then (a grace of 0) would have run.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = connectInProcess(service.handlers);
+    const summary = await after.client.call('trace.summary', { traceId: opened.traceId });
+    expect(summary).toEqual(opened);
+    // Its close releases the new page's hold; the old page's grace hold remains until the grace ends.
+    await expect(after.client.call('trace.close', { traceId: opened.traceId })).resolves.toEqual({ closed: true });
+    await expect(after.client.call('trace.close', { traceId: opened.traceId })).resolves.toEqual({ closed: false });
+    expect(service.openTraces).toBe(1);
+    after.close();
+  });
+
+  it('shares one parse between pages opening the same file one after the other', async () => {
+    const service = createMirageService({ backend: 'serve', canReadPaths: false });
+    const pages = [connectInProcess(service.handlers), connectInProcess(service.handlers)];
+    const summaries = [];
+    for (const page of pages) summaries.push(await page.client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(page.client, 'same.log', SMALL_TRACE) } }));
+    expect(summaries[0].traceId).not.toBe(summaries[1].traceId);
+    expect([service.openTraces, service.parsedTraces]).toEqual([2, 1]);
+    expect(await pages[1].client.call('trace.jobs', { traceId: summaries[1].traceId })).toEqual({ ...(await pages[0].client.call('trace.jobs', { traceId: summaries[0].traceId })), traceId: summaries[1].traceId });
+    for (const page of pages) page.close();
+  });
+
+  it('refuses a new trace, naming the limit, when open pages hold maxParsedTraces files', async () => {
+    const service = createMirageService({ backend: 'serve', canReadPaths: false, maxParsedTraces: 1 });
+    const a = connectInProcess(service.handlers);
+    const b = connectInProcess(service.handlers);
+    await a.client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(a.client, 'a.log', SMALL_TRACE) } });
+    const uploadId = await upload(b.client, 'b.log', SMALL_TRACE.replace('job1', 'jobB'));
+    await expect(b.client.call('trace.open', { source: { kind: 'upload', uploadId } })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/holds 1 traces that open pages are using/) });
+    a.close();
+    b.close();
   });
 });

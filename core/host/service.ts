@@ -3,11 +3,11 @@ import type { BackendKind } from '../api/app.js';
 import type { JobColumns, TraceOverview, TraceSummary } from '../api/trace.js';
 import { REJECTED_ROWS_SHOWN } from '../api/trace.js';
 import { loadTraceFile, parseTraceTextAsync } from '../trace/index.js';
-import type { Job } from '../trace/job.js';
+import type { Job } from '../trace/index.js';
 import type { LoadedTrace } from '../trace/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { ServiceError } from '../api/errors.js';
-import type { ApiHandlers } from '../api/handlers.js';
+import type { ApiHandlers, CallContext } from '../api/handlers.js';
 import { EventHub } from './events.js';
 import { createExperimentService } from './experiment.js';
 import type { RunManager } from './runs/manager.js';
@@ -15,6 +15,7 @@ import { buildOverview } from './overview.js';
 import { findAssetsDir, listSamples, sampleSha256 } from './samples.js';
 import { HeavyWork, traceFileKey } from './heavy.js';
 import { UploadStore } from './uploads.js';
+import { OpenTraces } from './open-traces.js';
 
 export interface HostOptions {
   backend: BackendKind;
@@ -22,8 +23,12 @@ export interface HostOptions {
   canReadPaths: boolean;
   /** Folder with traces/ (bundled samples); found from this module when omitted. */
   assetsDir?: string | null;
-  /** Traces kept in memory at once (oldest dropped first). */
+  /** Traces one page (or the local caller) holds at once; opening another releases its oldest (default 3). */
   maxTraces?: number;
+  /** Distinct parsed files held for all pages together, the memory bound (default 8; see OpenTraces). */
+  maxParsedTraces?: number;
+  /** How long a disconnected page's traces stay, so that a reload finds its trace (default 2 minutes). */
+  traceGraceMs?: number;
   /** Runtime versions to report besides Node's (Electron adds its own). */
   versions?: Record<string, string>;
   /** The active TensorFlow.js backend, once the model code has chosen one (default: the last training's). */
@@ -39,11 +44,6 @@ export interface HostOptions {
   runEventIntervalsMs?: { progress?: number; train?: number };
 }
 
-interface OpenTrace {
-  summary: TraceSummary;
-  jobs: Job[];
-}
-
 export interface MirageService {
   handlers: ApiHandlers;
   /** What the back end pushes on its own (run status, progress, training curves): each connection subscribes. */
@@ -52,6 +52,8 @@ export interface MirageService {
   runs: RunManager | null;
   /** Traces held now (for tests and diagnostics). */
   readonly openTraces: number;
+  /** Distinct parsed files those traces share (for tests and diagnostics). */
+  readonly parsedTraces: number;
   /** Unfinished uploads held now (for tests and diagnostics). */
   readonly openUploads: number;
   /** Stops a running experiment as an interruption (it can be resumed after the restart). */
@@ -61,8 +63,7 @@ export interface MirageService {
 /** The one implementation of the service API, whatever transport carries it. */
 export function createMirageService(options: HostOptions): MirageService {
   const assetsDir = options.assetsDir === undefined ? findAssetsDir() : options.assetsDir;
-  const maxTraces = options.maxTraces ?? 3;
-  const traces = new Map<string, OpenTrace>();
+  const traces = new OpenTraces({ perClient: options.maxTraces, maxParsed: options.maxParsedTraces, graceMs: options.traceGraceMs });
   const uploads = new UploadStore();
   const heavy = new HeavyWork();
   let traceCounter = 0;
@@ -72,7 +73,7 @@ export function createMirageService(options: HostOptions): MirageService {
     canReadPaths: options.canReadPaths,
     assetsDir,
     events,
-    openedPaths: () => [...traces.values()].flatMap((t) => (t.summary.path ? [t.summary.path] : [])),
+    openedPaths: () => traces.summaries().flatMap((s) => (s.path ? [s.path] : [])),
     heavy,
     log: options.log,
     eventIntervalsMs: options.runEventIntervalsMs,
@@ -81,12 +82,6 @@ export function createMirageService(options: HostOptions): MirageService {
   /** A trace that is a bundled sample (uploaded, or opened by path) gets the sample's cluster size. */
   const knownCapacity = (sha256: string): number | undefined =>
     listSamples(assetsDir).find((s) => s.sizeBytes > 0 && sampleSha256(s) === sha256)?.capacityNodes;
-
-  const getTrace = (traceId: string): OpenTrace => {
-    const trace = traces.get(traceId);
-    if (!trace) throw new ServiceError('not-found', `trace ${traceId} is not open (it may have been closed to free memory); open it again`);
-    return trace;
-  };
 
   /**
    * buildOverview, computed once per jobs array and cluster size: a parse is
@@ -112,8 +107,19 @@ export function createMirageService(options: HostOptions): MirageService {
     return sample ? overviewFor(loaded.jobs, sample, 'sample') : overviewFor(loaded.jobs);
   };
 
-  const keep = (loaded: LoadedTrace, source: TraceSummary['source'], fileName: string, capacityNodes: number | undefined, loadMs: number): TraceSummary => {
+  const keep = (
+    loaded: LoadedTrace,
+    source: TraceSummary['source'],
+    fileName: string,
+    capacityNodes: number | undefined,
+    loadMs: number,
+    { signal, client }: Pick<CallContext, 'signal' | 'client'>,
+  ): TraceSummary => {
+    // A page that cancelled or left will never ask for it: keeping it would only hold memory.
+    signal.throwIfAborted();
     const traceId = `t${++traceCounter}`;
+    // The same file opened again (sequentially, so heavy.ts did not share the parse) shares the jobs held already.
+    const jobs = traces.sameFile(loaded.sha256, loaded.format) ?? loaded.jobs;
     const summary: TraceSummary = {
       traceId,
       fileName,
@@ -127,10 +133,9 @@ export function createMirageService(options: HostOptions): MirageService {
       repairs: { ...loaded.repairs },
       notes: loaded.notes,
       loadMs,
-      overview: overviewOf(loaded, capacityNodes),
+      overview: overviewOf({ ...loaded, jobs }, capacityNodes),
     };
-    traces.set(traceId, { summary, jobs: loaded.jobs });
-    while (traces.size > maxTraces) traces.delete(traces.keys().next().value!);
+    traces.add(traceId, { summary, jobs }, client);
     return summary;
   };
 
@@ -154,6 +159,7 @@ export function createMirageService(options: HostOptions): MirageService {
 
     'trace.open': async ({ source, format, capacityNodes }, { signal, onProgress, client }) => {
       const startedMs = Date.now();
+      traces.checkRoom();
       const formatOption = format && format !== 'auto' ? format : undefined;
       if (source.kind === 'upload') {
         const { fileName, text } = uploads.take(source.uploadId, client);
@@ -162,7 +168,7 @@ export function createMirageService(options: HostOptions): MirageService {
         const loaded = await parseTraceTextAsync(text, fileName, { format: formatOption, signal, onProgress });
         // Kept beside the runs, so an experiment can name it (a page cannot hand the back end a path).
         if (loaded.jobs.length > 0) await experiments.keepUpload(fileName, loaded.sha256, text);
-        return keep(loaded, 'upload', fileName, capacityNodes, Date.now() - startedMs);
+        return keep(loaded, 'upload', fileName, capacityNodes, Date.now() - startedMs, { signal, client });
       }
       let path: string;
       if (source.kind === 'sample') {
@@ -175,21 +181,23 @@ export function createMirageService(options: HostOptions): MirageService {
       }
       // One parse per file however many ask at once (heavy.ts); the first caller sees its progress.
       const loaded = await heavy.run(traceFileKey(path, formatOption), client?.id ?? 'local', () => loadTraceFile(path, { format: formatOption, onProgress }), signal);
-      return keep(loaded, source.kind, basename(path), capacityNodes, Date.now() - startedMs);
+      return keep(loaded, source.kind, basename(path), capacityNodes, Date.now() - startedMs, { signal, client });
     },
 
-    'trace.overview': ({ traceId, capacityNodes }) => {
-      const trace = getTrace(traceId);
+    // Asking about a trace holds it for the asking page: that is how a reloaded page re-attaches (trace.summary).
+    'trace.overview': ({ traceId, capacityNodes }, { client }) => {
+      const trace = traces.get(traceId, client);
       const overview = overviewFor(trace.jobs, capacityNodes);
       trace.summary = { ...trace.summary, overview };
       return overview;
     },
 
-    'trace.summary': ({ traceId }) => getTrace(traceId).summary,
+    'trace.summary': ({ traceId }, { client }) => traces.get(traceId, client).summary,
 
-    'trace.jobs': ({ traceId }) => toColumns(traceId, getTrace(traceId).jobs),
+    'trace.jobs': ({ traceId }, { client }) => toColumns(traceId, traces.get(traceId, client).jobs),
 
-    'trace.close': ({ traceId }) => ({ closed: traces.delete(traceId) }),
+    // Releases this page's hold; the trace leaves memory when no other page holds it.
+    'trace.close': ({ traceId }, { client }) => ({ closed: traces.release(traceId, client) }),
 
     ...experiments.handlers,
   };
@@ -200,6 +208,9 @@ export function createMirageService(options: HostOptions): MirageService {
     runs: experiments.runs,
     get openTraces() {
       return traces.size;
+    },
+    get parsedTraces() {
+      return traces.parsed;
     },
     get openUploads() {
       return uploads.size;

@@ -14,6 +14,13 @@ export interface ApplyContext {
   training: boolean;
   /** Seed for this step's dropout masks (derived from run seed and step). */
   dropoutSeed?: number;
+  /**
+   * The samples [start, start + count) of a batch of `total` samples that
+   * this call sees (data-parallel training). Dropout masks are drawn for the
+   * whole batch and cut to these rows, so a split batch drops what the whole
+   * one would.
+   */
+  batchSlice?: { start: number; count: number; total: number };
 }
 
 export const INFERENCE: ApplyContext = { training: false };
@@ -51,8 +58,22 @@ export function layerNorm(params: ParamSet, name: string, x: tf.Tensor): tf.Tens
 export function dropout(x: tf.Tensor, rate: number, ctx: ApplyContext, salt: number): tf.Tensor {
   if (!ctx.training || rate <= 0) return x;
   const seed = ((ctx.dropoutSeed ?? 0) ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0;
-  const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), 'float32');
+  const keep = tf.cast(tf.greaterEqual(dropoutUniforms(x.shape, seed, ctx.batchSlice), rate), 'float32');
   return tf.mul(x, tf.mul(keep, 1 / (1 - rate)));
+}
+
+/**
+ * The uniforms a dropout mask compares with. The leading axis is the batch
+ * (or batch x heads, batch-major): with a slice, the whole batch's uniforms
+ * are drawn and its rows cut out.
+ */
+function dropoutUniforms(shape: number[], seed: number, slice: ApplyContext['batchSlice']): tf.Tensor {
+  if (!slice || slice.count === slice.total) return tf.randomUniform(shape, 0, 1, 'float32', seed);
+  const [lead, ...rest] = shape;
+  const perSample = lead / slice.count;
+  if (!Number.isInteger(perSample)) throw new Error(`dropout over ${lead} rows cannot be cut into a slice of ${slice.count} samples`);
+  const whole = tf.randomUniform([slice.total * perSample, ...rest], 0, 1, 'float32', seed);
+  return tf.slice(whole, [slice.start * perSample, ...rest.map(() => 0)], shape);
 }
 
 export function defineSelfAttention(params: ParamSet, name: string, dModel: number): void {

@@ -8,6 +8,18 @@ import { z } from 'zod';
 const positiveInt = z.number().int().positive();
 
 /**
+ * Values per row: absent (or 1) for a reward regressor, one logit per wait
+ * threshold for a wait-risk network (ModelManifest target.thresholdsHours).
+ * Optional so the topology of every model saved before stays byte-identical.
+ */
+const OutputsSchema = positiveInt.max(64).optional();
+
+/** A regressor's values per row. */
+export function outputsOf(spec: { outputs?: number }): number {
+  return spec.outputs ?? 1;
+}
+
+/**
  * Transformer regressor. With patchLen 1 and head 'flatten' it is the
  * reference's model (Linear 42->d per snapshot, post-norm encoder layers,
  * flatten, Linear -> 1); patchLen > 1 embeds groups of consecutive snapshots
@@ -29,6 +41,7 @@ export const TransformerSpecSchema = z.object({
   positional: z.boolean(),
   /** 'flatten' (reference) or mean over tokens. */
   head: z.enum(['flatten', 'mean']),
+  outputs: OutputsSchema,
 });
 export type TransformerSpec = z.infer<typeof TransformerSpecSchema>;
 
@@ -40,6 +53,7 @@ export const MlpSpecSchema = z.object({
   lastSteps: positiveInt,
   hidden: z.array(positiveInt),
   dropout: z.number().min(0).max(0.9),
+  outputs: OutputsSchema,
 });
 export type MlpSpec = z.infer<typeof MlpSpecSchema>;
 

@@ -18,6 +18,7 @@ const USED_COLUMNS = [
   'running_run_s_p50',
   'pred_limit_min',
   'pred_run_s',
+  'succ_limit_min',
   'succ_nodes',
 ] as const;
 type UsedColumn = (typeof USED_COLUMNS)[number];
@@ -46,8 +47,11 @@ export const WAIT_FEATURE_NAMES = [
  * without the time left (the wait of a job submitted now does not depend on
  * where the predecessor is in its run, and the model reads the time left as
  * its threshold instead), plus whether the chain's job would fit in the free
- * nodes now (what decides a wide job's wait) and the queue's recent history
- * (a backlog that has lasted hours drains slower than a burst).
+ * nodes now (what decides a wide job's wait), the queue's recent history
+ * (a backlog that has lasted hours drains slower than a burst), and the
+ * scheduler's own start estimate for the job (core/sim/forecast.ts: every job
+ * to its limit, nothing new), which follows the jobs ahead and the nodes they
+ * free where the summary statistics cannot.
  */
 export const RISK_FEATURE_NAMES = [
   ...WAIT_FEATURE_NAMES.filter((n) => !n.includes('time_to_pred_end')),
@@ -58,6 +62,8 @@ export const RISK_FEATURE_NAMES = [
   'log1p_pending_nodes_6h_ago',
   'free_node_share_mean_6h',
   'log1p_pending_wait_p100_max_6h_h',
+  'log1p_forecast_wait_h',
+  'forecast_starts_now',
 ] as const;
 
 /** Positions of the time-left features in WAIT_FEATURE_NAMES (left out of the risk features). */
@@ -112,6 +118,12 @@ export function timeToPredEndHours(w: ArrayLike<number>, newest: number, col: Co
   return Math.max(0, w[newest + col.pred_limit_min] * 60 - w[newest + col.pred_run_s]) / 3600;
 }
 
+/** The chain job a window decides about: the successor tuple's size and limit (minutes), from the newest snapshot. */
+export function successorJobOf(w: ArrayLike<number>, k: number, layout: WindowLayout, col: ColumnIndex): { nodes: number; limitMinutes: number } {
+  const newest = (k * layout.seqLen + layout.seqLen - 1) * layout.featureNames.length;
+  return { nodes: Math.max(1, w[newest + col.succ_nodes]), limitMinutes: w[newest + col.succ_limit_min] };
+}
+
 /** reward (hours) = W - time left until pred ends: the wait target turned back into what a regressor rule reads. */
 export function rewardFromWaitHours(waitHours: number, timeToPredEndHoursValue: number): number {
   return waitHours - timeToPredEndHoursValue;
@@ -119,8 +131,9 @@ export function rewardFromWaitHours(waitHours: number, timeToPredEndHoursValue: 
 
 /**
  * The model inputs for window `k` of a [count, seqLen, features] buffer
- * (WAIT_FEATURE_NAMES, or RISK_FEATURE_NAMES with `withJobFit`), plus the
- * time left until pred ends.
+ * (WAIT_FEATURE_NAMES, or RISK_FEATURE_NAMES given `risk`: the scheduler's
+ * start estimate for the job at that window), plus the time left until pred
+ * ends.
  */
 export function waitFeaturesOf(
   w: ArrayLike<number>,
@@ -128,7 +141,7 @@ export function waitFeaturesOf(
   layout: WindowLayout,
   col: ColumnIndex,
   clusterNodes: number,
-  withJobFit = false,
+  risk?: { forecastWaitSec: number },
 ): { x: number[]; timeToEndHours: number } {
   const f = layout.featureNames.length;
   const newest = (k * layout.seqLen + layout.seqLen - 1) * f;
@@ -154,7 +167,7 @@ export function waitFeaturesOf(
     lg(w[newest + col.running_run_s_p50] / 3600),
     lg(w[newest + col.running_limit_min_p50] / 60),
   ];
-  if (!withJobFit) return { x, timeToEndHours: ttl };
+  if (!risk) return { x, timeToEndHours: ttl };
   // The successor tuple carries the chain job's size even before it is submitted.
   const job = Math.max(1, w[newest + col.succ_nodes]);
   const row = (hoursBack: number): number => (k * layout.seqLen + Math.max(0, layout.seqLen - 1 - hoursBack * HOUR_BACK)) * f;
@@ -166,8 +179,8 @@ export function waitFeaturesOf(
     freeShare += (clusterNodes - w[at + col.running_nodes]) / clusterNodes;
     oldest = Math.max(oldest, w[at + col.pending_wait_s_p100]);
   }
-  const risk = x.filter((_, i) => !TIME_LEFT.includes(i));
-  risk.push(
+  const out = x.filter((_, i) => !TIME_LEFT.includes(i));
+  out.push(
     free >= job ? 1 : 0,
     (free - job) / clusterNodes,
     w[newest + col.pending_nodes] / (job * clusterNodes),
@@ -175,6 +188,8 @@ export function waitFeaturesOf(
     lg(w[row(6) + col.pending_nodes]),
     freeShare / rows,
     lg(oldest / 3600),
+    lg(risk.forecastWaitSec / 3600),
+    risk.forecastWaitSec <= 0 ? 1 : 0,
   );
-  return { x: risk, timeToEndHours: ttl };
+  return { x: out, timeToEndHours: ttl };
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '../sim/features.js';
-import { WAIT_FEATURE_NAMES, fitWaitModel, isWaitModelDir, loadWaitModel, predictRewardHours, rewardFromWaitHours, saveWaitModel } from './wait-model.js';
+import { WAIT_FEATURE_NAMES, WAIT_MODEL_FILE, fitWaitModel, isWaitModelDir, loadWaitModel, predictRewardHours, readWaitModel, rewardFromWaitHours, saveWaitModel } from './wait-model.js';
 import type { WaitModel } from './wait-model.js';
 
 const SEQ = 8;
@@ -28,7 +28,7 @@ function constantWaitModel(waitHours: number): WaitModel {
     ridgeLambda: 0,
     features: [...WAIT_FEATURE_NAMES],
     weights: WAIT_FEATURE_NAMES.map((_, i) => (i === 0 ? waitHours : 0)),
-    dataset: { rows: 0, trainRows: 0, validationRows: 0, skippedRows: 0 },
+    dataset: { rows: 0, trainRows: 0, heldOutRows: 0, skippedRows: 0 },
     metrics: {},
   };
 }
@@ -60,7 +60,7 @@ describe('wait model', () => {
       succStartSec[i] = submitSec[i] + (isBusy ? 3 * 3600 : 0);
     }
     const model = fitWaitModel(
-      { features, count: n, seqLen: SEQ, featureNames: FEATURE_NAMES, featureMode: 'decision', submitSec, succStartSec, train: [...Array(30).keys()], validation: [30, 31, 32, 33] },
+      { features, count: n, seqLen: SEQ, featureNames: FEATURE_NAMES, featureMode: 'decision', submitSec, succStartSec, train: [...Array(30).keys()], heldOut: [30, 31, 32, 33] },
       { clusterNodes: 88, lambda: 1e-6 },
     );
     const probe = new Float32Array(2 * SEQ * F);
@@ -70,7 +70,7 @@ describe('wait model', () => {
     // One hour left: busy -> 3 h wait -> +2 h; idle -> no wait -> -1 h.
     expect(busyReward).toBeCloseTo(2, 2);
     expect(idleReward).toBeCloseTo(-1, 2);
-    expect(model.metrics.validationWaitMaeHours).toBeLessThan(0.01);
+    expect(model.metrics.heldOutWaitMaeHours).toBeLessThan(0.01);
   });
 
   it('saves and loads (the folder is recognised as a wait model)', async () => {
@@ -87,11 +87,26 @@ describe('wait model', () => {
     }
   });
 
+  it('reads a file from before the held-out tail had its name (validationRows, validationMae) under today\'s names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wait-model-'));
+    try {
+      const { dataset, metrics, ...rest } = constantWaitModel(1.25);
+      const old = { ...rest, dataset: { rows: dataset.rows, trainRows: dataset.trainRows, validationRows: 7, skippedRows: 0 }, metrics: { ...metrics, validationMae: 0.5 } };
+      await writeFile(join(dir, WAIT_MODEL_FILE), JSON.stringify(old));
+      const model = await readWaitModel(dir);
+      expect(model.dataset).toMatchObject({ heldOutRows: 7 });
+      expect(model.metrics).toMatchObject({ heldOutMae: 0.5 });
+      expect(model.metrics).not.toHaveProperty('validationMae');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses data without the features it reads', () => {
     const names = FEATURE_NAMES.filter((n) => n !== 'pending_nodes');
     expect(() =>
       fitWaitModel(
-        { features: new Float32Array(SEQ * names.length), count: 1, seqLen: SEQ, featureNames: names, featureMode: 'decision', submitSec: [0], succStartSec: [0], train: [0], validation: [] },
+        { features: new Float32Array(SEQ * names.length), count: 1, seqLen: SEQ, featureNames: names, featureMode: 'decision', submitSec: [0], succStartSec: [0], train: [0], heldOut: [] },
         { clusterNodes: 88 },
       ),
     ).toThrow(/pending_nodes/);

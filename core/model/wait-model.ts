@@ -17,9 +17,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { heldOutNames } from '../held-out-names.js';
 import { WAIT_FEATURE_NAMES, WaitInputSchema, columnIndex, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
 import type { WaitRows, WindowLayout } from './wait-features.js';
-import { WAIT_RISK_KIND, WaitRiskModelSchema, predictRisk } from './wait-risk.js';
+import { WAIT_RISK_KIND, WaitRiskModelSchema, forecastFor, predictRisk } from './wait-risk.js';
+import type { QueueState } from '../sim/forecast.js';
 import type { WaitRiskModel } from './wait-risk.js';
 import { RISK_FEATURE_NAMES } from './wait-features.js';
 
@@ -44,15 +46,16 @@ export const WaitModelSchema = z.strictObject({
   ridgeLambda: z.number().nonnegative(),
   features: z.array(z.string()),
   weights: z.array(z.number()),
-  dataset: z.strictObject({ rows: z.number().int(), trainRows: z.number().int(), validationRows: z.number().int(), skippedRows: z.number().int() }),
+  // Files from before the held-out tail had its name say validationRows, validationMae: read under today's names.
+  dataset: z.preprocess(heldOutNames, z.strictObject({ rows: z.number().int(), trainRows: z.number().int(), heldOutRows: z.number().int(), skippedRows: z.number().int() })),
   /** Held-out (last fraction of samples by time) errors, hours. */
-  metrics: z.record(z.string(), z.number()),
+  metrics: z.preprocess(heldOutNames, z.record(z.string(), z.number())),
 });
 export type WaitModel = z.infer<typeof WaitModelSchema>;
 
-/** Training rows as the dataset reader gives them; `validation`: the held-out rows (metrics only; the saved schema keeps this name). */
+/** Training rows as the dataset reader gives them; `heldOut`: the held-out rows (scored only). */
 export interface WaitTrainingRows extends WaitRows {
-  validation: ArrayLike<number>;
+  heldOut: ArrayLike<number>;
 }
 
 export interface FitWaitOptions {
@@ -114,8 +117,8 @@ export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): W
   let rewardErr = 0;
   let meanWait = 0;
   let n = 0;
-  for (let j = 0; j < rows.validation.length; j++) {
-    const i = rows.validation[j];
+  for (let j = 0; j < rows.heldOut.length; j++) {
+    const i = rows.heldOut[j];
     const y = waitHours(i);
     if (!Number.isFinite(y)) continue;
     const { x } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes);
@@ -130,9 +133,9 @@ export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): W
   }
   const metrics: Record<string, number> = { trainRows: used };
   if (n > 0) {
-    metrics.validationWaitMaeHours = waitErr / n;
-    metrics.validationMeanWaitHours = meanWait / n;
-    metrics.validationMae = rewardErr / n;
+    metrics.heldOutWaitMaeHours = waitErr / n;
+    metrics.heldOutMeanWaitHours = meanWait / n;
+    metrics.heldOutMae = rewardErr / n;
   }
   return {
     kind: WAIT_MODEL_KIND,
@@ -143,7 +146,7 @@ export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): W
     ridgeLambda: lambda,
     features: [...WAIT_FEATURE_NAMES],
     weights,
-    dataset: { rows: rows.count, trainRows: used, validationRows: n, skippedRows: skipped },
+    dataset: { rows: rows.count, trainRows: used, heldOutRows: n, skippedRows: skipped },
     metrics,
   };
 }
@@ -221,13 +224,25 @@ export interface WaitPredictor {
   readonly featureMode: 'decision' | 'reference';
   readonly model: AnyWaitModel;
   predictHours?(windows: Float32Array, count: number): Float32Array;
-  predictRisk?(windows: Float32Array, count: number): Float32Array;
+  /** `queues[k]`: the queue at window k's decision, from which the model makes its start estimate. */
+  predictRisk?(windows: Float32Array, count: number, queues: readonly (QueueSource | undefined)[]): Float32Array;
   dispose(): void;
 }
 
+/** The running and pending jobs at a decision, read on demand (the simulator's engine, or squeue's jobs). */
+export type QueueSource = () => QueueState;
+
 export function waitPredictor(model: AnyWaitModel): WaitPredictor {
   const base = { kind: model.kind, seqLen: model.input.seqLen, featureNames: model.input.featureNames, featureMode: model.input.featureMode, model, dispose: () => undefined };
-  if (model.kind === WAIT_RISK_KIND) return { ...base, predictRisk: (windows, count) => predictRisk(model, windows, count) };
+  if (model.kind === WAIT_RISK_KIND) {
+    const forecasts = (windows: Float32Array, count: number, queues: readonly (QueueSource | undefined)[]): Float64Array =>
+      Float64Array.from({ length: count }, (_, k) => {
+        const queue = queues[k];
+        if (!queue) throw new Error('a wait-risk model reads the scheduler\'s start estimate: the decision came without its queue');
+        return forecastFor(model, queue(), windows, k);
+      });
+    return { ...base, predictRisk: (windows, count, queues) => predictRisk(model, windows, count, forecasts(windows, count, queues)) };
+  }
   return { ...base, predictHours: (windows, count) => predictRewardHours(model, windows, count) };
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSimConfig } from '../sim/config.js';
 import { FEATURE_NAMES } from '../sim/features.js';
 import { RISK_FEATURE_NAMES } from './wait-features.js';
 import { loadWaitModel, saveWaitModel } from './wait-model.js';
@@ -47,20 +48,22 @@ describe('the wait-risk model', () => {
         featureMode: 'decision',
         submitSec: waits.map(() => 0),
         succStartSec: waits,
+        // The scheduler's estimate: twice the wait (it assumes every job runs to its limit).
+        forecastWaitSec: waits.map((w) => 2 * w),
         train: rows.map((_, i) => i),
         heldOut: [],
       },
-      { clusterNodes: 88 },
+      { clusterNodes: 88, scheduler: parseSimConfig({ nodes: 88 }) },
     );
     expect(model.features).toEqual([...RISK_FEATURE_NAMES]);
     expect(model.weights).toHaveLength(RISK_THRESHOLDS_HOURS.length);
     // One hour before pred's end (run so far = limit - 1 h): P(W > 1 h) is high when busy, low when idle.
     const atOneHour = { pred_run_s: 2880 * 60 - 3600 };
-    const [pBusy, pIdle] = predictRisk(model, windows([{ ...busy, ...atOneHour }, { ...idle, ...atOneHour }]), 2);
+    const [pBusy, pIdle] = predictRisk(model, windows([{ ...busy, ...atOneHour }, { ...idle, ...atOneHour }]), 2, [12 * 3600, 0]);
     expect(pBusy).toBeGreaterThan(0.9);
     expect(pIdle).toBeLessThan(0.1);
     // Twelve hours before its end, even the busy queue (6 h waits) is unlikely to leave a gap.
-    const [pBusyFar] = predictRisk(model, windows([{ ...busy, pred_run_s: 2880 * 60 - 12 * 3600 }]), 1);
+    const [pBusyFar] = predictRisk(model, windows([{ ...busy, pred_run_s: 2880 * 60 - 12 * 3600 }]), 1, [12 * 3600]);
     expect(pBusyFar).toBeLessThan(0.1);
 
     const dir = await mkdtemp(join(tmpdir(), 'wait-risk-'));
@@ -69,9 +72,37 @@ describe('the wait-risk model', () => {
       const loaded = await loadWaitModel(dir);
       expect(loaded.kind).toBe('wait-risk');
       expect(loaded.predictHours).toBeUndefined();
-      expect([...loaded.predictRisk!(windows([{ ...busy, ...atOneHour }]), 1)]).toEqual([pBusy]);
+      // Loaded, it makes its own start estimate from the queue: an idle 88-node cluster starts the job at once.
+      const idleQueue = () => ({ minute: 0, running: [], pending: [] });
+      expect([...loaded.predictRisk!(windows([{ ...idle, ...atOneHour, succ_limit_min: 2880 }]), 1, [idleQueue])]).toEqual([pIdle]);
+      expect(() => loaded.predictRisk!(windows([idle]), 1, [undefined])).toThrow(/start estimate/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads the scheduler\'s start estimate: rows alike but for it are told apart', () => {
+    // Same queue summary; the estimate says 10 h on half the rows (their waits are 5 h) and 0 on the others.
+    const row = { running_nodes: 88, pending_count: 10, pending_nodes: 10, pred_limit_min: 2880, pred_run_s: 2880 * 60 - 3600, succ_nodes: 1 };
+    const forecasts = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 10 * 3600 : 0));
+    const waits = forecasts.map((f) => f / 2);
+    const model = fitWaitRiskModel(
+      {
+        features: windows(forecasts.map(() => row)),
+        count: 40,
+        seqLen: SEQ,
+        featureNames: FEATURE_NAMES,
+        featureMode: 'decision',
+        submitSec: waits.map(() => 0),
+        succStartSec: waits,
+        forecastWaitSec: forecasts,
+        train: forecasts.map((_, i) => i),
+        heldOut: [],
+      },
+      { clusterNodes: 88, scheduler: parseSimConfig({ nodes: 88 }) },
+    );
+    const [pLong, pNow] = predictRisk(model, windows([row, row]), 2, [10 * 3600, 0]);
+    expect(pLong).toBeGreaterThan(0.9);
+    expect(pNow).toBeLessThan(0.1);
   });
 });

@@ -18,7 +18,14 @@
  * Pure TypeScript, deterministic (Newton's method from zero weights).
  */
 import { z } from 'zod';
-import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, waitFeaturesOf } from './wait-features.js';
+import { engineContext } from '../sim/chain.js';
+import { SimConfigSchema } from '../sim/config.js';
+import type { EngineContext } from '../sim/engine.js';
+import type { SimConfig } from '../sim/config.js';
+import { forecastWaitMinutes } from '../sim/forecast.js';
+import type { QueueState } from '../sim/forecast.js';
+import { sigmoid, survivalFromLogits } from './risk-output.js';
+import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, successorJobOf, waitFeaturesOf } from './wait-features.js';
 import type { WaitRows, WindowLayout } from './wait-features.js';
 
 export const WAIT_RISK_KIND = 'wait-risk';
@@ -28,13 +35,16 @@ export const RISK_THRESHOLDS_HOURS = [0.05, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16,
 
 export const WaitRiskModelSchema = z.strictObject({
   kind: z.literal(WAIT_RISK_KIND),
-  schemaVersion: z.literal(1),
+  /** 2: reads the scheduler's start estimate, made with `scheduler`. */
+  schemaVersion: z.literal(2),
   target: z.strictObject({
     predicts: z.literal('risk'),
     meaning: z.literal('P(successor wait > time until the predecessor ends), if submitted now'),
   }),
   input: WaitInputSchema,
   clusterNodes: z.number().int().positive(),
+  /** The scheduler of the training data: live start estimates are made with it, as the training rows' were. */
+  scheduler: SimConfigSchema,
   ridgeLambda: z.number().nonnegative(),
   features: z.array(z.string()),
   /** Standardisation of each feature (the bias keeps mean 0, std 1). */
@@ -50,11 +60,12 @@ export const WaitRiskModelSchema = z.strictObject({
 export type WaitRiskModel = z.infer<typeof WaitRiskModelSchema>;
 
 export interface RiskTrainingRows extends WaitRows {
+  /** The scheduler's start estimate at each row's submission, seconds (the dataset's forecast_wait_sec). */
+  forecastWaitSec: ArrayLike<number>;
   /** Rows scored only (metrics). */
   heldOut: ArrayLike<number>;
 }
 
-const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Solves the symmetric positive definite system A x = b (Cholesky). */
 function solveSpd(a: number[][], b: number[]): number[] {
@@ -126,18 +137,11 @@ export function fitLogistic(xs: readonly number[][], ys: readonly number[], lamb
   return w;
 }
 
-/** P(W > tau) for every threshold of the model, from raw features, made non-increasing in tau. */
+/** P(W > tau) for every threshold of the model, from raw features, made non-increasing in tau (as a wait-risk network's). */
 function thresholdProbabilities(model: Pick<WaitRiskModel, 'featureMeans' | 'featureStds' | 'weights'>, x: readonly number[]): number[] {
   const z = x.map((v, i) => (v - model.featureMeans[i]) / model.featureStds[i]);
-  const out: number[] = [];
-  let previous = 1;
-  for (const w of model.weights) {
-    let s = 0;
-    for (let i = 0; i < z.length; i++) s += w[i] * z[i];
-    previous = Math.min(previous, sigmoid(s));
-    out.push(previous);
-  }
-  return out;
+  const logits = model.weights.map((w) => w.reduce((s, wi, i) => s + wi * z[i], 0));
+  return survivalFromLogits(logits, 0, logits.length);
 }
 
 /** Reads P(W > hours) between the thresholds, linear in log1p(hours); beyond the grid, the nearest end. */
@@ -155,6 +159,8 @@ export function riskAt(thresholdsHours: readonly number[], probabilities: readon
 
 export interface FitRiskOptions {
   clusterNodes: number;
+  /** The simulator settings the training rows' start estimates were made with (the dataset's). */
+  scheduler: SimConfig;
   /** Ridge penalty per row on the standardised weights (default 0.001, chosen by held-out log loss on LS6's training period). */
   lambda?: number;
 }
@@ -175,7 +181,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
       skipped++;
       continue;
     }
-    xs.push(waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, true).x);
+    xs.push(waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, { forecastWaitSec: rows.forecastWaitSec[i] }).x);
     ws.push(y);
   }
   if (xs.length === 0) throw new Error('wait-risk model: no training rows');
@@ -196,10 +202,11 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const weights = RISK_THRESHOLDS_HOURS.map((tau) => fitLogistic(zs, ws.map((w) => (w > tau ? 1 : 0)), lambda));
   const model: WaitRiskModel = {
     kind: WAIT_RISK_KIND,
-    schemaVersion: 1,
+    schemaVersion: 2,
     target: { predicts: 'risk', meaning: 'P(successor wait > time until the predecessor ends), if submitted now' },
     input: { featureMode: rows.featureMode, featureNames: [...rows.featureNames], seqLen: rows.seqLen },
     clusterNodes: options.clusterNodes,
+    scheduler: options.scheduler,
     ridgeLambda: lambda,
     features: [...RISK_FEATURE_NAMES],
     featureMeans: means,
@@ -219,7 +226,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
     const i = rows.heldOut[j];
     const y = waitHours(i);
     if (!Number.isFinite(y)) continue;
-    const { x, timeToEndHours } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, true);
+    const { x, timeToEndHours } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, { forecastWaitSec: rows.forecastWaitSec[i] });
     const p = Math.min(1 - 1e-6, Math.max(1e-6, riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours)));
     const label = y > timeToEndHours ? 1 : 0;
     logLoss -= label ? Math.log(p) : Math.log(1 - p);
@@ -232,16 +239,36 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   return model;
 }
 
-/** P(successor wait > time left until pred ends) for `count` raw windows [count, seqLen, features]. */
-export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: number): Float32Array {
+/**
+ * P(successor wait > time left until pred ends) for `count` raw windows
+ * [count, seqLen, features], each with the scheduler's start estimate for
+ * the successor at that window (seconds; forecastFor computes it).
+ */
+export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: number, forecastsSec: ArrayLike<number>): Float32Array {
   const layout: WindowLayout = { seqLen: model.input.seqLen, featureNames: model.input.featureNames };
   const size = layout.seqLen * layout.featureNames.length;
   if (windows.length < count * size) throw new Error(`wait-risk model: expected ${count} windows of ${layout.seqLen} x ${layout.featureNames.length} values, got ${windows.length}`);
+  if (forecastsSec.length < count) throw new Error(`wait-risk model: ${count} windows but ${forecastsSec.length} start estimates`);
   const col = columnIndex(layout.featureNames, 'wait-risk model');
   const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
-    const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, true);
+    const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, { forecastWaitSec: forecastsSec[k] });
     out[k] = riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours);
   }
   return out;
+}
+
+const schedulers = new WeakMap<WaitRiskModel, EngineContext>();
+
+/**
+ * The scheduler's start estimate (seconds) for the successor of window `k`
+ * (its size and limit from the window), on `queue`, with the model's own
+ * scheduler settings: a live queue is estimated as the training rows were.
+ */
+export function forecastFor(model: WaitRiskModel, queue: QueueState, windows: Float32Array, k: number): number {
+  let ctx = schedulers.get(model);
+  if (!ctx) schedulers.set(model, (ctx = engineContext(model.scheduler)));
+  const layout: WindowLayout = { seqLen: model.input.seqLen, featureNames: model.input.featureNames };
+  const job = successorJobOf(windows, k, layout, columnIndex(layout.featureNames, 'wait-risk model'));
+  return forecastWaitMinutes(ctx, queue, job) * 60;
 }

@@ -83,8 +83,25 @@ describe('pipeline config', () => {
 
   it('the wait models refuse neural settings instead of ignoring them', () => {
     expect(parsePipelineConfig({}).training.model).toBe('wait-risk');
-    expect(() => parsePipelineConfig({ training: { epochs: 5 } }, 'exp.json')).toThrow("exp.json: training.epochs: only for the neural models (default, transformer, moe); training.model 'wait-risk' has no epochs");
+    expect(() => parsePipelineConfig({ training: { epochs: 5 } }, 'exp.json')).toThrow("exp.json: training.epochs: only for the neural models (default, transformer, moe, and a policy's base); training.model 'wait-risk' has no epochs");
     expect(() => parsePipelineConfig({ training: { model: 'wait-linear', epochs: 5 } }, 'exp.json')).toThrow("training.model 'wait-linear' has no epochs");
     expect(parsePipelineConfig({ training: { model: 'default', epochs: 5 } }).training.epochs).toBe(5);
+  });
+
+  it('the policy model takes a base and bounded REINFORCE sizes; the other models refuse them', () => {
+    const policy = parsePipelineConfig({ training: { model: 'policy', policyBase: 'moe', policyUpdates: 10, policyEpisodesPerUpdate: 8, epochs: 3 } }).training;
+    expect(policy).toMatchObject({ model: 'policy', policyBase: 'moe', policyUpdates: 10, policyEpisodesPerUpdate: 8, epochs: 3 });
+    // Unset, they stay unset (the defaults are the reference's, applied at training), so other models' stage keys do not change.
+    expect(parsePipelineConfig({ training: { model: 'policy' } }).training).not.toHaveProperty('policyUpdates');
+    expect(() => parsePipelineConfig({ training: { model: 'policy', policyUpdates: 0, policyEpisodesPerUpdate: 1025 } }, 'exp.json')).toThrow(
+      ['exp.json: training.policyUpdates: Too small: expected number to be >=1', 'exp.json: training.policyEpisodesPerUpdate: Too big: expected number to be <=1024'].join('\n'),
+    );
+    expect(() => parsePipelineConfig({ training: { model: 'policy', policyUpdates: 10_001 } })).toThrow(/training\.policyUpdates: Too big/);
+    expect(() => parsePipelineConfig({ training: { model: 'policy', policyBase: 'wait-risk' } })).toThrow(/training\.policyBase: Invalid option: expected one of "default"\|"transformer"\|"moe"/);
+    expect(() => parsePipelineConfig({ training: { model: 'default', policyUpdates: 5 } }, 'exp.json')).toThrow("exp.json: training.policyUpdates: only for training.model 'policy'; 'default' has no policyUpdates");
+    expect(() => parsePipelineConfig({ training: { policyBase: 'default' } })).toThrow("training.policyBase: only for training.model 'policy'; 'wait-risk' has no policyBase");
+    // The paper preset sizes a transformer or moe: a policy over the default network has none.
+    expect(() => parsePipelineConfig({ training: { model: 'policy', preset: 'paper' } })).toThrow(/training\.preset: the paper preset sizes a transformer or moe base/);
+    expect(parsePipelineConfig({ training: { model: 'policy', preset: 'paper', policyBase: 'transformer' } }).training.preset).toBe('paper');
   });
 });

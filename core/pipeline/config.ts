@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatClock, parseClock } from '../trace/clock.js';
+import { formatClock, parseClock } from '../trace/browser.js';
 
 /**
  * The experiment configuration of `mirage run` (trace -> dataset -> training
@@ -60,21 +60,58 @@ export const BACKEND_NAMES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'webgpu
 
 const optionalInt = (what: string) => int.min(1).optional().describe(`${what} (default: the model kind's own)`);
 
+/**
+ * Whether the configured model gives P(submitting now still interrupts), read
+ * by a risk rule: the wait-risk model, or a neural model with target
+ * 'wait-risk'. Otherwise a regressor rule (or a policy's own action).
+ */
+export function predictsRisk(training: { model: string; target?: 'reward' | 'wait-risk' }): boolean {
+  return training.model === 'wait-risk' || training.target === 'wait-risk';
+}
+
+/** The regressors a policy model can read (the neural ones: the agent's head runs on TensorFlow.js outputs). */
+export const POLICY_BASE_KINDS = ['default', 'transformer', 'moe'] as const;
+
+/** The reference's policy-gradient sizes (core/train/policy.ts REFERENCE_POLICY_CONFIG; repeated here to keep this file free of Node and TensorFlow.js). */
+export const POLICY_DEFAULTS = { updates: 60, episodesPerUpdate: 32 } as const;
+
+const POLICY_ONLY_SETTINGS = ['policyBase', 'policyUpdates', 'policyEpisodesPerUpdate'] as const;
+
 const NEURAL_ONLY_SETTINGS = ['epochs', 'batchSize', 'learningRate', 'patience', 'maxMinutes', 'dModel', 'layers', 'heads', 'ffDim', 'patchLen'] as const;
+
+/** What `mirage evaluate` can compare: the model kinds, and the neural kinds trained for the wait-risk target. */
+export const EVALUATION_MODELS = ['wait-risk', 'wait-linear', 'default', 'transformer', 'moe', 'default:wait-risk', 'transformer:wait-risk', 'moe:wait-risk'] as const;
+export type EvaluationModel = (typeof EVALUATION_MODELS)[number];
 
 export const TrainingConfigSchema = z
   .strictObject({
     model: z
-      .enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe'])
+      .enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe', 'policy'])
       .default('wait-risk')
       .describe(
-        "wait-risk: logistic models of the successor's queue wait, giving the chance that submitting now still interrupts (chosen over wait-linear on LS6's training-period folds by `mirage evaluate`); wait-linear: ridge regression of the wait, turned into the reward; default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate",
+        "wait-risk: logistic models of the successor's queue wait, giving the chance that submitting now still interrupts (chosen over wait-linear on LS6's training-period folds by `mirage evaluate`); wait-linear: ridge regression of the wait, turned into the reward; default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate; policy: the reference's policy-gradient agent, a {wait, submit} head over a neural regressor (training.policyBase) trained first, then trained in the simulator on the training period to minimise the cost (interruption + overlap / cost.overlapHoursPerInterruptionHour)",
       ),
-    preset: z.enum(['none', 'paper']).default('none').describe("paper: the reference's sizes and settings (transformer and moe only)"),
+    target: z
+      .enum(['reward', 'wait-risk'])
+      .optional()
+      .describe(
+        "default, transformer, moe: what the network predicts. reward (default): the reward in hours, read by the submit interval; wait-risk: one output per wait threshold, the chance that the successor's queue wait exceeds it (its survival function), read at the time left until the predecessor ends by a probability threshold, as the wait-risk model",
+      ),
+    policyBase: z
+      .enum(POLICY_BASE_KINDS)
+      .optional()
+      .describe("policy: the neural regressor trained first on the dataset, whose predictions the agent reads (default: default); the neural settings below apply to it"),
+    policyUpdates: int.min(1).max(10_000).optional().describe(`policy: policy-gradient updates (default ${POLICY_DEFAULTS.updates}, the reference's)`),
+    policyEpisodesPerUpdate: int
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe(`policy: simulated episodes per update, each from a random start in the training period (default ${POLICY_DEFAULTS.episodesPerUpdate}, the reference's)`),
+    preset: z.enum(['none', 'paper']).default('none').describe("paper: the reference's sizes and settings (transformer and moe only; policy: its transformer or moe base's, and the reference's REINFORCE baseline)"),
     epochs: optionalInt('Training epochs (moe: per expert)'),
     batchSize: optionalInt('Examples per gradient step'),
     learningRate: z.number().positive().optional().describe("Learning rate (default: the model kind's own)"),
-    patience: optionalInt('Stop after this many epochs without a better validation loss'),
+    patience: optionalInt('Stop after this many epochs without a better held-out loss'),
     maxMinutes: z.number().positive().optional().describe('Wall-clock budget of each training phase, minutes (default: none)'),
     heldOutFraction: z
       .number()
@@ -91,10 +128,21 @@ export const TrainingConfigSchema = z
     backend: z.enum(BACKEND_NAMES).default('auto').describe('TensorFlow.js back end (auto picks the fastest that works here)'),
   })
   .superRefine((t, ctx) => {
+    if (t.model !== 'policy') {
+      // The policy's settings would be ignored: say so.
+      for (const key of POLICY_ONLY_SETTINGS) {
+        if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for training.model 'policy'; '${t.model}' has no ${key}` });
+      }
+    } else if (t.target !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: "a policy's base regresses the reward: training.target is for default, transformer and moe" });
+    } else if (t.preset !== 'none' && (t.policyBase ?? 'default') === 'default') {
+      ctx.addIssue({ code: 'custom', path: ['preset'], message: "the paper preset sizes a transformer or moe base: set training.policyBase to 'transformer' or 'moe'" });
+    }
     if (t.model !== 'wait-linear' && t.model !== 'wait-risk') return;
     // The wait model is a closed-form fit: say so rather than ignore a neural setting.
+    if (t.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: `only for the neural models (default, transformer, moe); training.model '${t.model}' predicts what its kind says` });
     for (const key of NEURAL_ONLY_SETTINGS) {
-      if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for the neural models (default, transformer, moe); training.model '${t.model}' has no ${key}` });
+      if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `only for the neural models (default, transformer, moe, and a policy's base); training.model '${t.model}' has no ${key}` });
     }
     if (t.preset !== 'none') ctx.addIssue({ code: 'custom', path: ['preset'], message: `only for transformer and moe; training.model '${t.model}' has no preset` });
   })
@@ -171,11 +219,11 @@ export const EvaluationConfigSchema = z
     folds: int.min(1).max(12).default(4).describe('Rolling-origin folds over the training period, each validated after training on everything before it'),
     foldSamples: int.min(1).max(1000).default(84).describe('Samples per fold (84 at 4 h apart: two weeks)'),
     models: z
-      .array(z.enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe']))
+      .array(z.enum(EVALUATION_MODELS))
       .min(1)
-      .max(5)
+      .max(EVALUATION_MODELS.length)
       .default(['wait-risk', 'wait-linear'])
-      .describe('Candidate model kinds; the one of smallest pooled mean cost over the folds is the one tested'),
+      .describe("Candidate models: a model kind, or a neural kind with ':wait-risk' for its wait-risk target (training.target); the one of smallest pooled mean cost over the folds is the one tested"),
     test: z
       .strictObject({
         start: clock('Start of the final test period: no selection step sees it', '2023-03-01T00:00:00'),
@@ -261,8 +309,15 @@ export function parsePipelineConfig(value: unknown, source = 'config'): Pipeline
 
 /** A period of samples and the trace each one replays: [first start, last start + warm-up + workload). */
 export interface SampleWindow {
+  kind: 'training' | 'validation';
+  /** How errors name it. */
   name: string;
+  samples: number;
+  /** First sample's start: its replay begins there. */
   fromSec: number;
+  /** Last sample's start. */
+  lastSampleSec: number;
+  /** End of the last sample's replay (warm-up + workload days). */
   toSec: number;
 }
 
@@ -284,14 +339,42 @@ export function keptTrainingSamples(config: PipelineConfig): number {
   return Math.max(0, Math.min(config.dataset.samples, fit));
 }
 
-/** The windows of trace a config's periods replay (training as kept, validation), each sample's whole replay counted. */
-export function sampleWindows(config: PipelineConfig): SampleWindow[] {
+/**
+ * Where the policy agent's episodes may start: from the first training sample's
+ * start to the last kept one's, inclusive (whole minutes, as chainEpisodeEnv
+ * draws them in [fromSec, toSec)). No episode starts later than the last
+ * training sample, so none replays trace the training period does not.
+ */
+export function policyEpisodeRange(config: PipelineConfig): { fromSec: number; toSec: number } {
+  const fromSec = parseClock(config.dataset.start);
+  const lastStart = fromSec + Math.round((Math.max(1, keptTrainingSamples(config)) - 1) * config.chain.intervalHours * 3600);
+  return { fromSec, toSec: lastStart + 60 };
+}
+
+/**
+ * The trace a period's samples replay: training as kept (keptTrainingSamples),
+ * or validation; each sample's whole replay counted. Throws on a start that is
+ * not a clock time (the form calls it on every edit and shows nothing then).
+ */
+export function sampleWindow(config: PipelineConfig, kind: SampleWindow['kind']): SampleWindow {
   const replaySec = (config.chain.warmupDays + config.chain.workloadDays) * 86400;
-  const window = (name: string, start: string, samples: number): SampleWindow => {
-    const fromSec = parseClock(start);
-    return { name, fromSec, toSec: fromSec + (Math.max(1, samples) - 1) * config.chain.intervalHours * 3600 + replaySec };
-  };
-  return [window('training (dataset)', config.dataset.start, keptTrainingSamples(config)), window('validation', config.validation.start, config.validation.samples)];
+  const start = kind === 'training' ? config.dataset.start : config.validation.start;
+  const samples = kind === 'training' ? keptTrainingSamples(config) : config.validation.samples;
+  const fromSec = parseClock(start);
+  const lastSampleSec = fromSec + Math.round((Math.max(1, samples) - 1) * config.chain.intervalHours * 3600);
+  return { kind, name: kind === 'training' ? 'training (dataset)' : 'validation', samples, fromSec, lastSampleSec, toSec: lastSampleSec + replaySec };
+}
+
+/** Both periods' windows, training first. */
+export function sampleWindows(config: PipelineConfig): SampleWindow[] {
+  return [sampleWindow(config, 'training'), sampleWindow(config, 'validation')];
+}
+
+/** What the run will say about its training period before it starts (the pipeline's own warning), or null. */
+export function trimmedTrainingNote(config: PipelineConfig): string | null {
+  const kept = keptTrainingSamples(config);
+  if (kept >= config.dataset.samples) return null;
+  return `training: ${kept} of the ${config.dataset.samples} samples are used; the last ${config.dataset.samples - kept} would replay into the validation period (from ${config.validation.start}) and are left out`;
 }
 
 /** Why two windows overlap (naming both), or null: no sample may see queue state that another period learned or was scored on. */

@@ -4,8 +4,8 @@ import { CHAIN_JOB_MINUTES } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { ValidationSummary } from '../validate/summary.js';
-import type { PolicyBundleInput } from '../policy/bundle.js';
-import type { EvaluationValue } from '../policy/manifest.js';
+import type { PolicyBundleInput } from '../policy/index.js';
+import type { EvaluationValue } from '../policy/index.js';
 import type { Comparison } from '../compare/compare.js';
 
 /** The folder of OUT that `mirage run` writes the bundle to. */

@@ -1,12 +1,15 @@
 import type { ModelManifest } from '../model/manifest.js';
 import { meanCostHours } from '../validate/calibrate.js';
-import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
+import type { Calibration } from '../validate/calibrate.js';
 import { describeRule, ruleThreshold } from '../validate/decide.js';
+import type { DecisionRule } from '../validate/decide.js';
 import { comparisonSections } from '../validate/report.js';
 import { comparisonMarkdown } from '../compare/compare.js';
 import type { Comparison } from '../compare/compare.js';
 import type { ValidationSummary } from '../validate/summary.js';
+import { POLICY_DEFAULTS, policyEpisodeRange } from './config.js';
 import type { PipelineConfig } from './config.js';
+import { formatClock } from '../trace/index.js';
 
 export interface PipelineReportInput {
   config: PipelineConfig;
@@ -15,7 +18,7 @@ export interface PipelineReportInput {
   model: Pick<ModelManifest, 'metrics' | 'backend'> & { kind: string; network: { type: string } };
   datasetCounts: Record<string, number>;
   /** The submit rule the model was validated with. */
-  rule: ThresholdRule;
+  rule: DecisionRule;
   calibration: Calibration | null;
   /** The model against each baseline with intervals; the trade-off chart when the rule was calibrated. */
   comparison: Comparison;
@@ -48,8 +51,13 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     `- Chain: ${c.jobNodes}-node jobs of 48 h, a sample every ${c.intervalHours} h, ${c.warmupDays} days of warm-up, ${c.workloadDays} days of workload.`,
     `- Training data: ${config.dataset.samples} samples x ${config.dataset.probes} probes from ${config.dataset.start} (${config.dataset.featureMode} features): ${input.datasetCounts.examples ?? '?'} examples.`,
     `- Model: ${model.kind} (${model.network.type}), trained on ${model.backend}; ${metrics}.`,
+    ...(config.training.model === 'policy' ? [policyLine(config)] : []),
     `- Validation: ${config.validation.samples} samples from ${config.validation.start}; asked every 10 simulated minutes, the model's rule: ${describeRule(input.rule)}` +
-      (input.calibration ? ` (calibrated on ${input.calibration.samples} held-out training samples, see below).` : ' (fixed rule).'),
+      (input.calibration
+        ? ` (calibrated on ${input.calibration.samples} held-out training samples, see below).`
+        : input.rule.kind === 'policy'
+          ? ' (a policy model has no threshold: no calibration ran).'
+          : ' (fixed rule).'),
     '',
     ...comparisonSections(summary, 'charts'),
     '## Is the difference real?',
@@ -74,6 +82,18 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     '',
   ];
   return lines.join('\n');
+}
+
+/** How the policy agent was trained: its base, its episodes, the cost it minimised. */
+function policyLine(config: PipelineConfig): string {
+  const t = config.training;
+  const r = config.cost.overlapHoursPerInterruptionHour;
+  const range = policyEpisodeRange(config);
+  return (
+    `- Policy training: a {wait, submit} head over the \`${t.policyBase ?? 'default'}\` regressor trained first on the dataset, then REINFORCE in the simulator: ` +
+    `${t.policyUpdates ?? POLICY_DEFAULTS.updates} updates x ${t.policyEpisodesPerUpdate ?? POLICY_DEFAULTS.episodesPerUpdate} episodes starting between ${formatClock(range.fromSec)} and ${formatClock(range.toSec - 60)} (the training samples), ` +
+    `each rewarded by -(interruption h + overlap h / ${r})${r === 1 ? ' (the mean |reward|, the reference\'s reward)' : ''}.`
+  );
 }
 
 function relativeTo(dir: string, root: string): string {

@@ -1,9 +1,9 @@
-import { sha256OfFile } from '../trace/hash.js';
+import { sha256OfFile } from '../trace/index.js';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeFileAtomic } from '../files/atomic.js';
-import { stableJson } from '../dataset/manifest.js';
+import { DATASET_SCHEMA_VERSION, stableJson } from '../dataset/manifest.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
 import { readManifest } from '../model/io.js';
 import { isWaitModelDir, readWaitModel } from '../model/wait-model.js';
@@ -23,11 +23,13 @@ import { writePolicyBundle } from '../policy/index.js';
 import { PIPELINE_POLICY_DIR, pipelinePolicyInput } from './policy.js';
 import { candidateRiskRules, candidateRules } from '../validate/calibrate.js';
 import type { Calibration, ThresholdRule } from '../validate/calibrate.js';
+import type { DecisionRule } from '../validate/decide.js';
+import { POLICY_BASE_SUBDIR, policyStageInputs, trainPipelinePolicy } from './policy-train.js';
 import { runCalibration, scoreRules } from '../validate/calibration-run.js';
 import { COMPARISON_FILE, TRADEOFF_FILE, compareToBaselines } from '../compare/compare.js';
 import type { Comparison } from '../compare/compare.js';
 import { tradeoffData } from '../compare/tradeoff.js';
-import { tradeoffOption } from '../charts/tradeoff.js';
+import { tradeoffOption } from '../charts/index.js';
 import { renderChartSvg } from '../validate/svg.js';
 import { readValidationRecords, readValidationSummary, RUN_FILES } from '../validate/output.js';
 import type { BaselinePolicy } from '../validate/policies.js';
@@ -35,7 +37,7 @@ import { runValidation } from '../validate/run.js';
 import { parseSimConfig } from '../sim/config.js';
 import { labelledScheduleWarnings } from '../sim/warnings.js';
 import type { ValidationSummary } from '../validate/summary.js';
-import { keptTrainingSamples } from './config.js';
+import { keptTrainingSamples, predictsRisk, trimmedTrainingNote } from './config.js';
 import type { PipelineConfig } from './config.js';
 import { formatPipelineReport } from './report.js';
 import type { PipelineReportInput } from './report.js';
@@ -96,10 +98,16 @@ export async function tuningSamples(config: PipelineConfig, dataDir: string): Pr
   return held.sort((a, b) => a - b);
 }
 
-/** The submit rule a model gets without calibration: the configured interval (regressors), the newsvendor threshold 1 / (1 + R) (wait-risk). */
-export function uncalibratedRule(config: PipelineConfig): ThresholdRule {
+/**
+ * The submit rule a model gets without calibration: the configured interval
+ * (regressors), the newsvendor threshold 1 / (1 + R) (wait-risk), its own
+ * action (a policy model, per validation.decision: it has no threshold, and is
+ * never calibrated).
+ */
+export function uncalibratedRule(config: PipelineConfig): DecisionRule {
   const v = config.validation;
-  if (config.training.model === WAIT_RISK_KIND) return { kind: 'risk', threshold: 1 / (1 + config.cost.overlapHoursPerInterruptionHour) };
+  if (config.training.model === 'policy') return { kind: 'policy', mode: v.decision, seed: v.seed };
+  if (predictsRisk(config.training)) return { kind: 'risk', threshold: 1 / (1 + config.cost.overlapHoursPerInterruptionHour) };
   return { kind: 'regressor', lowHours: v.submitIntervalHours[0], highHours: v.submitIntervalHours[1] };
 }
 
@@ -107,7 +115,7 @@ export function uncalibratedRule(config: PipelineConfig): ThresholdRule {
 export function calibrationCandidates(config: PipelineConfig): ThresholdRule[] {
   const c = config.validation.calibrate;
   const caps = c.maxLeadHours.map((cap) => cap ?? undefined);
-  if (config.training.model === WAIT_RISK_KIND) return candidateRiskRules(c.thresholds, c.confirmations, caps);
+  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, c.confirmations, caps);
   return candidateRules(c.lowHours, c.confirmations, config.validation.submitIntervalHours[1], caps);
 }
 export const MODEL_SUBDIR = 'model';
@@ -116,7 +124,12 @@ const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
 
 /** What the report says about the model: a TensorFlow.js model's manifest, or a wait model's few facts. */
 async function reportedModel(modelDir: string): Promise<PipelineReportInput['model']> {
-  if (!(await isWaitModelDir(modelDir))) return readManifest(modelDir);
+  if (!(await isWaitModelDir(modelDir))) {
+    const manifest = await readManifest(modelDir);
+    const thresholds = manifest.target.thresholdsHours;
+    // A wait-risk network: say what its outputs are, as the wait-risk model's line does.
+    return thresholds ? { ...manifest, network: { type: `${manifest.network.type}, ${thresholds.length} outputs: P(wait > tau), read at the time left` } } : manifest;
+  }
   const wait = await readWaitModel(modelDir);
   const type =
     wait.kind === WAIT_RISK_KIND
@@ -142,6 +155,7 @@ function trainOverrides(t: PipelineConfig['training']): TrainOverrides {
   if (t.heads !== undefined) o.heads = t.heads;
   if (t.ffDim !== undefined) o.ffDim = t.ffDim;
   if (t.patchLen !== undefined) o.patchLen = t.patchLen;
+  if (t.target !== undefined) o.target = t.target;
   return o;
 }
 
@@ -152,7 +166,8 @@ function baselinesOf(config: PipelineConfig): BaselinePolicy[] {
 }
 
 export function modelLabel(config: PipelineConfig): string {
-  return `model-${config.training.model}`;
+  const target = config.training.target;
+  return `model-${config.training.model}${target && target !== 'reward' ? `-${target}` : ''}`;
 }
 
 export async function runPipeline(config: PipelineConfig, options: PipelineOptions): Promise<PipelineResult> {
@@ -213,19 +228,15 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     { label: 'training', schedule: schedule(config, 'dataset') },
     { label: 'validation', schedule: schedule(config, 'validation') },
   ]);
-  const kept = keptTrainingSamples(config);
-  if (kept < config.dataset.samples) {
-    warnings.push({
-      code: 'empty-samples',
-      message: `training: ${kept} of the ${config.dataset.samples} samples are used; the last ${config.dataset.samples - kept} would replay into the validation period (from ${config.validation.start}) and are left out`,
-    });
-  }
+  const trimmed = trimmedTrainingNote(config);
+  if (trimmed) warnings.push({ code: 'empty-samples', message: trimmed });
   for (const w of warnings) options.onWarning?.(w.message);
 
   const sim = config.sim;
   const datasetStage = await stage(
     'dataset',
-    { tool, trace: traceStage.key, sim, chain: config.chain, dataset: { ...config.dataset, samples: keptTrainingSamples(config) }, seed: config.training.seed },
+    // The dataset format's version: a folder of an older format is generated again, not reused.
+    { tool, format: DATASET_SCHEMA_VERSION, trace: traceStage.key, sim, chain: config.chain, dataset: { ...config.dataset, samples: keptTrainingSamples(config) }, seed: config.training.seed },
     async (dir) => {
       await generateTraceDataset(
         {
@@ -243,9 +254,11 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     true,
   );
 
+  const policyModel = config.training.model === 'policy';
   const trainingStage = await stage(
     'training',
-    { tool, dataset: datasetStage.key, training: config.training },
+    // A policy also trains in the simulator on the trace: its REINFORCE settings (the cost among them) and episodes.
+    { tool, dataset: datasetStage.key, training: config.training, ...(policyModel ? { trace: traceStage.key, ...policyStageInputs(config) } : {}) },
     async (dir) => {
       const kind = config.training.model;
       if (isWaitModelKind(kind)) {
@@ -255,26 +268,36 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
       }
       const data = await loadTrainingData(join(datasetStage.dir, DATASET_SUBDIR));
       const events: TrainEvent[] = [];
+      const trainOptions = {
+        signal: options.signal,
+        onProgress: (p: Progress) => progress({ ...p, stage: 'training' }),
+        onEvent: (e: TrainEvent) => {
+          // Steps and episodes are many; the epochs and updates carry their means.
+          if (e.type !== 'step' && e.type !== 'episode') events.push(e);
+          options.onTrainEvent?.(e);
+        },
+      };
+      // A policy model: its supervised base first (into base/), then the agent over it (into model/).
       const result = await trainModel(
         data,
         {
-          kind,
+          kind: kind === 'policy' ? (config.training.policyBase ?? 'default') : kind,
           preset: config.training.preset === 'paper' ? 'paper' : null,
           seed: config.training.seed,
           overrides: trainOverrides(config.training),
-          outDir: join(dir, MODEL_SUBDIR),
+          outDir: join(dir, kind === 'policy' ? POLICY_BASE_SUBDIR : MODEL_SUBDIR),
           resume: true,
           backend: config.training.backend,
         },
-        {
-          signal: options.signal,
-          onProgress: (p) => progress({ ...p, stage: 'training' }),
-          onEvent: (e) => {
-            if (e.type !== 'step') events.push(e);
-            options.onTrainEvent?.(e);
-          },
-        },
+        trainOptions,
       );
+      if (kind === 'policy') {
+        await trainPipelinePolicy(
+          { config, jobs: trace.jobs, traceSha256, baseDir: join(dir, POLICY_BASE_SUBDIR), outDir: join(dir, MODEL_SUBDIR), backend: config.training.backend },
+          // Its own progress line: the base's 'training' line has already said it finished.
+          { ...trainOptions, onProgress: (p: Progress) => progress({ ...p, stage: 'training (policy)' }) },
+        );
+      }
       await writeFileAtomic(join(dir, 'history.json'), JSON.stringify({ backend: result.backend.description, events }, null, 1) + '\n');
     },
     true,
@@ -282,11 +305,11 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
 
   const v = config.validation;
   const modelDir = join(trainingStage.dir, MODEL_SUBDIR);
-  // The pipeline's models read threshold rules: calibrated on the held-out tail, or as configured.
-  let rule: ThresholdRule = uncalibratedRule(config);
+  // Threshold rules are calibrated on the held-out tail, or as configured; a policy model decides by its own action.
+  let rule: DecisionRule = uncalibratedRule(config);
   let calibrationKey: string | null = null;
   let calibration: Calibration | null = null;
-  if (v.calibrate.enabled) {
+  if (v.calibrate.enabled && !policyModel) {
     const tuning = await tuningSamples(config, join(datasetStage.dir, DATASET_SUBDIR));
     const candidates = calibrationCandidates(config);
     const calibrationStage = await stage(
@@ -335,13 +358,14 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     const comparison = compareToBaselines([records], { model: modelLabel(config), overlapHoursPerInterruptionHour: R, blockSamples, baselines: config.validation.baselines.includes('reactive') ? config.validation.baselines : ['reactive', ...config.validation.baselines] });
     await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
     if (calibration) {
-      const curve = calibrationCandidates(config).filter((r) => r.confirmations === rule.confirmations && r.maxLeadHours === rule.maxLeadHours);
+      const chosen = calibration.rule;
+      const curve = calibrationCandidates(config).filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
       const scores = await scoreRules(
         { tracePath: options.tracePath, format: config.trace.format, sim, schedule: schedule(config, 'validation'), modelDir, backend: config.training.backend, candidates: curve, baselines: false },
         { workers, signal: options.signal, onProgress: progress },
         'trade-off curve',
       );
-      const data = tradeoffData({ groups: [records], model: modelLabel(config), baselines: ['reactive', 'average'].filter((b) => records.some((r) => r.policy === b)), trials: scores.trials, chosen: rule, blockSamples, overlapHoursPerInterruptionHour: R });
+      const data = tradeoffData({ groups: [records], model: modelLabel(config), baselines: ['reactive', 'average'].filter((b) => records.some((r) => r.policy === b)), trials: scores.trials, chosen, blockSamples, overlapHoursPerInterruptionHour: R });
       await writeFileAtomic(join(dir, TRADEOFF_FILE), JSON.stringify(data, null, 1) + '\n');
       await writeFileAtomic(join(dir, RUN_FILES.charts, 'tradeoff.svg'), renderChartSvg(tradeoffOption(data)));
     }

@@ -12,3 +12,4 @@ export type { EvaluationValue, PolicyCluster, PolicyManifest } from './manifest.
 export { loadPolicyModel, modelFacts } from './model.js';
 export type { ModelFacts, PolicyModel } from './model.js';
 export { formatPolicyInfo, provisionCommand } from './info.js';
+export { MAX_TAR_BYTES, tarFolder } from './tar.js';

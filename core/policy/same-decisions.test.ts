@@ -8,6 +8,9 @@ import { initBackend } from '../model/backend.js';
 import { PRED_ID, prepareWorkload, sampleStartSec } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
+import { forecastWaitMinutes } from '../sim/forecast.js';
+import type { QueueState } from '../sim/forecast.js';
+import { engineContext } from '../sim/chain.js';
 import type { Workload } from '../sim/workload.js';
 import { loadModelPolicy } from '../slurm/provision/model-policy.js';
 import type { ProvisionPolicy } from '../slurm/provision/policy.js';
@@ -40,6 +43,12 @@ import { saveWaitModel } from '../model/wait-model.js';
  * equal validation's, and the successor must go in at the minute validation
  * submitted it, with the same reward.
  */
+
+/**
+ * The scheduler's start estimate on a queue, minutes, for a job of 64 of the 88 nodes: the chain's 1-node job
+ * starts at once on these samples, a wide one only when the jobs ahead of it and their limits are right.
+ */
+const forecastOf = (queue: QueueState): number => forecastWaitMinutes(engineContext(workload.config), queue, { nodes: 64, limitMinutes: 2880 });
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const schedule: ChainSchedule = { startSec: Date.UTC(2023, 2, 1) / 1000, samples: 4, intervalHours: 4, warmupDays: 2, workloadDays: 5, jobNodes: 1 };
@@ -77,25 +86,28 @@ async function validated(bundle: PolicyBundle, index: number) {
   const model = await loadPolicyModel(bundle.modelDir);
   const evaluate = modelEvaluator(model, { kind: 'model', modelDir: bundle.modelDir, rule: bundle.rule });
   const windows: Float32Array[] = [];
+  const forecasts: number[] = [];
   const [again] = await simulateOnlineSamples(
     workload,
     schedule,
     [index],
-    (w, count) => {
+    (w, count, keys) => {
       windows.push(w.slice());
-      return evaluate(w, count);
+      forecasts.push(forecastOf(keys[0].queue!()));
+      return evaluate(w, count, keys);
     },
     bundle.rule,
   );
   model.dispose();
   expect(again).toEqual(outcome);
-  return { outcome, windows };
+  return { outcome, windows, forecasts };
 }
 
 /** The live provisioner on the simulated cluster, started at the sample's first decision with the 24 h of squeue samples before it. */
 async function provisioned(bundle: PolicyBundle, index: number, name: string) {
   const loaded = await loadModelPolicy(bundle.modelDir, bundle.rule, { timeScale: 1 });
   const windows: Float32Array[] = [];
+  const forecasts: number[] = [];
   const policy: ProvisionPolicy = {
     name: loaded.policy.name,
     decide: (ctx) =>
@@ -104,6 +116,7 @@ async function provisioned(bundle: PolicyBundle, index: number, name: string) {
         window: (n) => {
           const w = ctx.window(n);
           windows.push(w);
+          forecasts.push(forecastOf(ctx.queue()));
           return w;
         },
       }),
@@ -155,7 +168,7 @@ async function provisioned(bundle: PolicyBundle, index: number, name: string) {
     { client: cluster, policy, sleep: cluster.sleep },
   ).run();
   loaded.model.dispose();
-  return { cluster, outcome, windows };
+  return { cluster, outcome, windows, forecasts };
 }
 
 async function expectSameDecisions(bundle: PolicyBundle, index: number, name: string) {
@@ -168,6 +181,9 @@ async function expectSameDecisions(bundle: PolicyBundle, index: number, name: st
     expect(w.length).toBe(v.windows[i].length);
     expect(Array.from(w)).toEqual(Array.from(v.windows[i]));
   });
+  // And the same scheduler's start estimates, from squeue's jobs as from the simulator's queue.
+  expect(p.forecasts).toEqual(v.forecasts);
+  expect(v.forecasts.some((f) => f > 0)).toBe(true);
   // The same submit minute and, the cluster being the same, the same reward.
   expect(p.cluster.submissions.map((m) => m * 60)).toEqual([v.outcome.submitSec]);
   expect(p.outcome.state.measured.map((m) => [m.submitSec, m.predEndSec, m.succStartSec, m.rewardSec])).toEqual([
@@ -191,9 +207,10 @@ describe('a bundle decides live as it did in validation', () => {
   });
 
   it('wait-risk bundle with confirmations and a cap on how early it may submit', { timeout: 120_000 }, async () => {
-    // Hand-set weights: a high risk that grows with the queue and a full cluster, so the cap decides when it may act.
+    // Hand-set weights: a high risk that grows with the queue, a full cluster and the scheduler's start estimate
+    // (made live from squeue's jobs, in validation from the simulator's), so the cap decides when it may act.
     const modelDir = join(root, 'risk-model');
-    await saveWaitModel(modelDir, testWaitRiskModel({ bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4 }));
+    await saveWaitModel(modelDir, testWaitRiskModel({ bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4, log1p_forecast_wait_h: 1 }));
     const dir = join(root, 'risk-bundle');
     await writePolicyBundle(dir, bundleInput(modelDir, { kind: 'risk', threshold: 0.3, confirmations: 2, maxLeadHours: 6 }));
     const outcome = await expectSameDecisions(await loadPolicyBundle(dir), 1, 'risk');

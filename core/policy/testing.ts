@@ -1,3 +1,4 @@
+import { parseSimConfig } from '../sim/config.js';
 import { FEATURE_NAMES } from '../sim/features.js';
 import { WAIT_FEATURE_NAMES, saveWaitModel } from '../model/wait-model.js';
 import type { WaitModel } from '../model/wait-model.js';
@@ -20,7 +21,7 @@ export function testWaitModel(weights: Partial<Record<(typeof WAIT_FEATURE_NAMES
     ridgeLambda: 0.01,
     features: [...WAIT_FEATURE_NAMES],
     weights: WAIT_FEATURE_NAMES.map((name) => weights[name] ?? 0),
-    dataset: { rows: 0, trainRows: 0, validationRows: 0, skippedRows: 0 },
+    dataset: { rows: 0, trainRows: 0, heldOutRows: 0, skippedRows: 0 },
     metrics: {},
   };
 }
@@ -40,10 +41,11 @@ export function testWaitRiskModel(weights: Partial<Record<(typeof RISK_FEATURE_N
   const base = names.map((name) => weights[name] ?? 0);
   return {
     kind: 'wait-risk',
-    schemaVersion: 1,
+    schemaVersion: 2,
     target: { predicts: 'risk', meaning: 'P(successor wait > time until the predecessor ends), if submitted now' },
     input: { featureMode: 'decision', featureNames: [...FEATURE_NAMES], seqLen: 144 },
     clusterNodes: 88,
+    scheduler: parseSimConfig({ nodes: 88 }),
     ridgeLambda: 0,
     features: names,
     featureMeans: names.map(() => 0),

@@ -3,15 +3,17 @@ import type { JobTuple } from './features.js';
 import { percentileSorted } from './features.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
-import type { Job } from '../trace/job.js';
+import type { Job } from '../trace/index.js';
 import type { SimConfig } from './config.js';
 import { simConstants } from './config.js';
 import type { EngineContext, SimEngine } from './engine.js';
-import { FastEngine } from './fastEngine.js';
-import { MinuteEngine } from './minuteEngine.js';
+import { FastEngine } from './fast-engine.js';
+import { forecastWaitMinutes } from './forecast.js';
+import type { QueueState } from './forecast.js';
+import { MinuteEngine } from './minute-engine.js';
 import { PriorityTable } from './priority.js';
-import type { SampleJobs } from './sampleJobs.js';
-import { buildSampleJobs } from './sampleJobs.js';
+import type { SampleJobs } from './sample-jobs.js';
+import { buildSampleJobs } from './sample-jobs.js';
 import type { SubmitRange, Workload } from './workload.js';
 import { prepareWorkload as prepareTraceWorkload, selectJobs } from './workload.js';
 
@@ -76,6 +78,8 @@ export interface DecisionContext {
   features: Float32Array;
   pred: PredState;
   sampleIndex: number;
+  /** The running and pending jobs now, for a model that reads the scheduler's start estimate (forecast.ts). */
+  queue: () => QueueState;
 }
 
 export interface PredState {
@@ -136,6 +140,8 @@ export interface RunResult {
   features?: Float32Array;
   /** The decision-time window (featureMode 'decision', or 'reference' with keepDecisionFeatures). */
   decisionFeatures?: Float32Array;
+  /** The scheduler's start estimate for the successor at its submission, seconds (not with featureMode 'none'). */
+  forecastWaitSec?: number;
 }
 
 export interface SampleResult {
@@ -236,6 +242,11 @@ class SampleSetup {
   succTuple(): JobTuple {
     return [this.jobMinutes, this.schedule.jobNodes, 0, 0];
   }
+
+  /** The scheduler's estimate of the successor's wait if submitted now, seconds. */
+  forecastWaitSec(engine: SimEngine): number {
+    return forecastWaitMinutes(this.ctx, engine.queueState(), { nodes: this.schedule.jobNodes, limitMinutes: this.jobMinutes }) * 60;
+  }
 }
 
 /** What the reference's pre-simulation yields. */
@@ -313,10 +324,12 @@ export function submitMinutes(
 
 function runFrom(setup: SampleSetup, engine: SimEngine, predStart: number, options: SimulateOptions): RunResult {
   const submit = engine.minute;
+  const wantDecision = options.featureMode === 'decision' || (options.featureMode === 'reference' && options.keepDecisionFeatures === true);
+  // Datasets keep it beside the features (the wait models read it); baselines need none.
+  const forecastWaitSec = options.featureMode === 'none' ? undefined : setup.forecastWaitSec(engine);
   engine.submitNow(setup.succ);
   const predEnd = predStart + setup.jobMinutes;
   const tuple = setup.predTuple(setup.predState(engine, submit));
-  const wantDecision = options.featureMode === 'decision' || (options.featureMode === 'reference' && options.keepDecisionFeatures === true);
   const decisionFeatures = wantDecision ? engine.snapshots!.window(tuple, setup.succTuple()) : undefined;
   const succStart = setup.runUntilStart(engine, setup.succ);
   const backfill = engine.backfillMinute(setup.succ);
@@ -326,6 +339,7 @@ function runFrom(setup: SampleSetup, engine: SimEngine, predStart: number, optio
     rewardSeconds: (succStart - predEnd) * 60,
     succBackfillSec: backfill < 0 ? null : backfill * 60,
   };
+  if (forecastWaitSec !== undefined) run.forecastWaitSec = forecastWaitSec;
   if (options.featureMode === 'reference') run.features = engine.snapshots!.window(tuple, setup.succTuple());
   else if (options.featureMode === 'decision') run.features = decisionFeatures;
   if (options.featureMode === 'reference' && decisionFeatures) run.decisionFeatures = decisionFeatures;
@@ -470,7 +484,14 @@ export class ChainRun {
       }
       if (this.engine.snapshots!.size < window) continue;
       const features = this.engine.snapshots!.window(this.setup.predTuple(pred), this.setup.succTuple());
-      return { kind: 'decision', context: { timeSec: minute * 60, features, pred, sampleIndex: this.index } };
+      // Read on demand, at this decision only: the engine moves on once the round is decided.
+      const engine = this.engine;
+      const at = engine.minute;
+      const queue = (): QueueState => {
+        if (engine.minute !== at) throw new Error('the queue of a past decision point was asked for');
+        return engine.queueState();
+      };
+      return { kind: 'decision', context: { timeSec: minute * 60, features, pred, sampleIndex: this.index, queue } };
     }
     return { kind: 'done', result: this.done! };
   }

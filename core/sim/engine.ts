@@ -1,7 +1,8 @@
 import type { SimConstants } from './config.js';
+import type { QueueState } from './forecast.js';
 import type { PriorityTable } from './priority.js';
-import type { SampleJobs } from './sampleJobs.js';
-import type { SnapshotRing } from './snapshots.js';
+import type { SampleJobs } from './sample-jobs.js';
+import { SnapshotRing } from './snapshots.js';
 
 /**
  * One simulation of the reference's minute-step scheduler, positioned at the
@@ -24,6 +25,8 @@ export interface SimEngine {
   readonly snapshots: SnapshotRing | null;
   /** An independent copy that continues from the same state. */
   clone(): SimEngine;
+  /** The running and pending jobs now, as a scheduler's start estimate reads them (forecast.ts). */
+  queueState(): QueueState;
   /** Submits an on-demand job at the current minute (before this minute's queued submissions). */
   submitNow(job: number): void;
   /**
@@ -94,5 +97,85 @@ export class WaitWindow {
     let sum = 0;
     for (let i = 0; i < this.count; i++) sum += this.values[i];
     return sum / this.count;
+  }
+}
+
+/**
+ * What both engines keep per job and answer from it: start, backfill and
+ * submit minutes, the recent waits, the snapshots; the queue itself and the
+ * stepping are each engine's own. A copy (clone) continues independently.
+ */
+export abstract class EngineBase implements SimEngine {
+  minute: number;
+  snapshots: SnapshotRing | null;
+  protected readonly started: Float64Array;
+  protected readonly backfilled: Float64Array;
+  protected readonly submitMin: Float64Array;
+  protected waits: WaitWindow;
+
+  constructor(
+    protected readonly ctx: EngineContext,
+    readonly jobs: SampleJobs,
+    protected readonly options: EngineOptions,
+    copyFrom?: EngineBase,
+  ) {
+    if (copyFrom) {
+      this.minute = copyFrom.minute;
+      this.started = copyFrom.started.slice();
+      this.backfilled = copyFrom.backfilled.slice();
+      this.submitMin = copyFrom.submitMin.slice();
+      this.waits = copyFrom.waits.clone();
+      this.snapshots = copyFrom.snapshots?.clone() ?? null;
+      return;
+    }
+    this.minute = jobs.originMinute;
+    this.started = new Float64Array(jobs.count).fill(-1);
+    this.backfilled = new Float64Array(jobs.count).fill(-1);
+    this.submitMin = jobs.submitMinute.slice();
+    this.waits = new WaitWindow(ctx.constants.waitWindow);
+    this.snapshots = options.snapshotsFrom === null ? null : new SnapshotRing(ctx.constants.snapshotWindow);
+  }
+
+  abstract clone(): SimEngine;
+  abstract advance(target: number, watch?: number): boolean;
+  abstract pendingCount(): number;
+  /** Puts jobs submitted at this minute into the queue. */
+  protected abstract enqueue(batch: number[]): void;
+  /** The running jobs, then the pending ones in queue order (job indices). */
+  protected abstract queueJobs(): { running: ArrayLike<number>; pending: ArrayLike<number> };
+
+  startMinute(job: number): number {
+    return this.started[job];
+  }
+
+  backfillMinute(job: number): number {
+    return this.backfilled[job];
+  }
+
+  submitMinuteOf(job: number): number {
+    return this.submitMin[job];
+  }
+
+  meanRecentWaitSec(): number {
+    return this.waits.mean();
+  }
+
+  recentWaitsSec(): number[] {
+    return this.waits.toArray();
+  }
+
+  submitNow(job: number): void {
+    this.submitMin[job] = this.minute;
+    this.enqueue([job]);
+  }
+
+  queueState(): QueueState {
+    const { nodes, limitMinutes } = this.jobs;
+    const { running, pending } = this.queueJobs();
+    return {
+      minute: this.minute,
+      running: Array.from(running, (j) => ({ nodes: nodes[j], limitMinutes: limitMinutes[j], startMinute: this.started[j] })),
+      pending: Array.from(pending, (j) => ({ nodes: nodes[j], limitMinutes: limitMinutes[j], submitMinute: this.submitMin[j] })),
+    };
   }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainPolicy, SampleResult } from './chain.js';
 import { ChainRun, engineContext, prepareWorkload, simulateSample } from './chain.js';
-import { FastEngine } from './fastEngine.js';
-import { MinuteEngine } from './minuteEngine.js';
+import { FastEngine } from './fast-engine.js';
+import { MinuteEngine } from './minute-engine.js';
 import { replayWindow } from './replay.js';
-import { buildSampleJobs } from './sampleJobs.js';
+import { buildSampleJobs } from './sample-jobs.js';
 import { randomCase, seededRandom } from './testing/random.js';
 import { selectJobs } from './workload.js';
 

@@ -1,8 +1,8 @@
 import { engineContext } from './chain.js';
 import type { SimEngine } from './engine.js';
-import { FastEngine } from './fastEngine.js';
-import { MinuteEngine } from './minuteEngine.js';
-import { buildSampleJobs } from './sampleJobs.js';
+import { FastEngine } from './fast-engine.js';
+import { MinuteEngine } from './minute-engine.js';
+import { buildSampleJobs } from './sample-jobs.js';
 import type { SubmitRange, Workload } from './workload.js';
 import { selectJobs } from './workload.js';
 

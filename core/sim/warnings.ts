@@ -1,6 +1,6 @@
-import type { Job } from '../trace/job.js';
-import { formatClock } from '../trace/clock.js';
-import { computeTraceStats } from '../trace/stats.js';
+import type { Job } from '../trace/index.js';
+import { formatClock } from '../trace/index.js';
+import { computeTraceStats } from '../trace/index.js';
 import type { ChainSchedule } from './chain.js';
 import { CHAIN_JOB_MINUTES, sampleStartSec, scheduledSamples } from './chain.js';
 import type { SimConfig } from './config.js';

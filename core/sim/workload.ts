@@ -1,5 +1,5 @@
-import type { Job } from '../trace/job.js';
-import { jobSize } from '../trace/job.js';
+import type { Job } from '../trace/index.js';
+import { jobSize } from '../trace/index.js';
 import type { SimConfig } from './config.js';
 
 /** A job that can never start: it asks for more nodes (or GPUs, per config.unit) than the cluster has. */

@@ -1,4 +1,4 @@
-import { parseSlurmLimit } from '../trace/limits.js';
+import { parseSlurmLimit } from '../trace/index.js';
 
 /** sbatch options a user can set on the array and merge jobs. */
 export interface SbatchSettings {

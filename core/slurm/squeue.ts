@@ -1,4 +1,4 @@
-import { parseSlurmLimit } from '../trace/limits.js';
+import { parseSlurmLimit } from '../trace/index.js';
 
 /**
  * One job as squeue shows it. Times are Unix epoch seconds: the client runs

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import { parseClock, tryParseClock } from '../trace/clock.js';
-import { parseTraceText } from '../trace/load.js';
-import type { LoadedTrace } from '../trace/types.js';
+import { parseClock, tryParseClock } from '../trace/index.js';
+import { parseTraceText } from '../trace/index.js';
+import type { LoadedTrace } from '../trace/index.js';
 import type { CliSlurmClient } from './client.js';
 
 /**

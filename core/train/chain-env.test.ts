@@ -52,4 +52,25 @@ describe('policy episodes in the simulator', () => {
     expect(step.rewardHours).toBeGreaterThanOrEqual(0);
     expect(() => env.step(false)).toThrow(/call reset/);
   });
+
+  it('with submitAtPredEnd, an agent that always waits earns what reactive earns on the same start, as validation charges it', () => {
+    // Busy late January, 8-node jobs: preds wait, so their ends fall between hourly decisions.
+    const from = parseClock('2023-01-20T00:00:00');
+    const to = parseClock('2023-01-30T00:00:00');
+    const waiting = (submitAtPredEnd: boolean, seed: number): number => {
+      const env = chainEpisodeEnv(workload, { fromSec: from, toSec: to, ...REFERENCE_EPISODES, jobNodes: 8, submitAtPredEnd });
+      let step: EnvStep = env.reset(seed);
+      while (!step.done) step = env.step(false);
+      return step.rewardHours;
+    };
+    for (const seed of [11, 12, 13, 14]) {
+      const startSec = from + Math.floor(createRng(seed, 'episode-start').next() * Math.floor((to - from) / 60)) * 60;
+      const schedule = { startSec, samples: 1, intervalHours: 4, warmupDays: 2, workloadDays: 5, jobNodes: 8 };
+      const reactive = simulateSample(workload, schedule, 0, { kind: 'reactive' }, { featureMode: 'none' });
+      expect(waiting(true, seed)).toBe(reactive.runs[0].rewardSeconds / 3600);
+    }
+    // The reference's episodes charge the wait until the next decision: 25 minutes here, where reactive pays none.
+    expect(waiting(false, 13)).toBeCloseTo(25 / 60, 9);
+    expect(waiting(true, 13)).toBe(0);
+  });
 });

@@ -4,7 +4,9 @@
  * of the next `workloadDays` days, the predecessor after `warmupDays`, and a
  * decision every `everyMinutes` (60) once a full window of snapshots exists.
  * When the predecessor ends before the agent submits, the successor is
- * submitted at once and the episode ends.
+ * submitted at the next decision point (the reference), or at pred's end on
+ * the minute with `submitAtPredEnd` (as validation runs a model's chain), and
+ * the episode ends.
  */
 import type { ChainSchedule } from '../sim/chain.js';
 import { ChainRun } from '../sim/chain.js';
@@ -21,6 +23,13 @@ export interface ChainEnvOptions {
   jobNodes: number;
   everyMinutes: number;
   exclude?: ChainSchedule['exclude'];
+  /**
+   * A successor still unsubmitted at pred's end goes in on that minute, as in
+   * validation (core/validate/simulate.ts), instead of at the next decision;
+   * otherwise waiting costs up to `everyMinutes` of interruption in training
+   * that it does not cost when validated, and the agent learns to submit early.
+   */
+  submitAtPredEnd?: boolean;
 }
 
 export const REFERENCE_EPISODES = { warmupDays: 2, workloadDays: 5, jobNodes: 1, everyMinutes: 60 } as const;
@@ -51,7 +60,7 @@ export function chainEpisodeEnv(workload: Workload, options: ChainEnvOptions): E
         jobNodes: options.jobNodes,
         ...(options.exclude ? { exclude: options.exclude } : {}),
       };
-      run = new ChainRun(workload, schedule, 0, { featureMode: 'none' }, options.everyMinutes);
+      run = new ChainRun(workload, schedule, 0, { featureMode: 'none', submitAtPredEnd: options.submitAtPredEnd ?? false }, options.everyMinutes);
       return advance();
     },
     step(submit) {

@@ -5,8 +5,9 @@
  * different one.
  */
 import { z } from 'zod';
-import { MODEL_KINDS } from '../model/manifest.js';
-import type { ModelKind } from '../model/manifest.js';
+import { MODEL_KINDS, TARGET_MODES } from '../model/manifest.js';
+import type { ModelKind, TargetMode } from '../model/manifest.js';
+import { RISK_THRESHOLDS_HOURS } from '../model/wait-risk.js';
 import type { RegressorSpec, TransformerSpec } from '../model/spec.js';
 import { RegressorSpecSchema, paperTransformer } from '../model/spec.js';
 import type { SupervisedConfig } from './supervised.js';
@@ -34,9 +35,15 @@ export type MoeConfig = z.infer<typeof MoeConfigSchema>;
 
 export const TrainConfigSchema = z.object({
   kind: z.enum(MODEL_KINDS),
+  /**
+   * reward: regress the reward in hours (one output). wait-risk: one logit per
+   * threshold of RISK_THRESHOLDS_HOURS, trained with binary cross-entropy on
+   * (W > tau), W the successor's queue wait (core/model/risk-output.ts).
+   */
+  target: z.enum(TARGET_MODES).default('reward'),
   preset: z.enum(PRESETS).nullable(),
   seed: z.number().int(),
-  /** Last fraction of the samples, by time, held out for validation (regressors). */
+  /** Last fraction of the samples, by time, held out of the fit: early stopping and calibration (regressors). */
   heldOutFraction: z.number().min(0).lt(1),
   normalization: z.enum(['raw', 'standard', 'log-standard']),
   /** Standardise the hours targets (the reference trains on raw hours). */
@@ -67,6 +74,8 @@ export interface TrainOverrides {
   /** Epochs of the mixture's gate (the expert epochs follow `epochs`). */
   gateEpochs?: number;
   loss?: SupervisedConfig['loss'];
+  /** What the network predicts (default reward). */
+  target?: TargetMode;
 }
 
 const referenceTraining: SupervisedConfig = {
@@ -136,6 +145,13 @@ export function resolveTrainConfig(
 ): TrainConfig {
   const { seqLen, inFeatures } = shape;
   if (kind === 'policy') throw new Error('policy models train in the simulator: use trainPolicy');
+  const target = overrides.target ?? 'reward';
+  const risk = target === 'wait-risk';
+  if (risk && overrides.loss !== undefined && overrides.loss !== 'bce') throw new Error(`a wait-risk network is trained with binary cross-entropy (loss 'bce'), not '${overrides.loss}'`);
+  if (!risk && overrides.loss === 'bce') throw new Error("loss 'bce' is for the wait-risk target (0/1 labels), not for reward hours");
+  // The risk target: one logit per threshold and cross-entropy, for every phase (a mixture's experts and gate too).
+  const asRisk = <T extends RegressorSpec>(spec: T): T => (risk ? { ...spec, outputs: RISK_THRESHOLDS_HOURS.length } : spec);
+  const riskLoss = (t: SupervisedConfig): SupervisedConfig => (risk ? { ...t, loss: 'bce' } : t);
   const paper = preset === 'paper';
   let network: RegressorSpec;
   let training: SupervisedConfig;
@@ -150,8 +166,8 @@ export function resolveTrainConfig(
     network = compactReferenceTransformer(seqLen, inFeatures);
     training = { ...modernTraining, epochs: 20 };
   }
-  network = applyNetworkOverrides(network, overrides);
-  training = applyTrainingOverrides(training, overrides);
+  network = asRisk(applyNetworkOverrides(network, overrides));
+  training = riskLoss(applyTrainingOverrides(training, overrides));
 
   let moe: MoeConfig | null = null;
   if (kind === 'moe') {
@@ -166,22 +182,24 @@ export function resolveTrainConfig(
       experts: overrides.experts ?? 10,
       expertDataFraction: 0.5,
       expertTrainFraction: 2 / 3,
-      expert: paper ? network : applyNetworkOverrides(defaultNetwork(seqLen, inFeatures), overrides),
-      expertTraining,
+      expert: paper ? network : asRisk(applyNetworkOverrides(defaultNetwork(seqLen, inFeatures), overrides)),
+      expertTraining: riskLoss(expertTraining),
       gateTrainFraction: 0.8,
       gateHidden: 32,
-      gateTraining,
+      gateTraining: riskLoss(gateTraining),
       finetuneExperts: overrides.finetuneExperts ?? paper,
     };
   }
 
   return TrainConfigSchema.parse({
     kind,
+    target,
     preset,
     seed,
     heldOutFraction: overrides.heldOutFraction ?? 0.2,
     normalization: paper ? 'raw' : 'log-standard',
-    standardizeTarget: !paper,
+    // A wait-risk network's targets are 0/1 labels: nothing to standardise.
+    standardizeTarget: !paper && !risk,
     network,
     training,
     moe,

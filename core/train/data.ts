@@ -13,6 +13,12 @@ export interface TrainingData {
   features: Float32Array;
   /** [rows]: successor start - predecessor end, seconds. */
   rewardsSeconds: Float32Array;
+  /**
+   * [rows]: the successor's queue wait when submitted at this probe (its start
+   * - its submission), seconds: what a wait-risk network learns. Absent: only
+   * the reward target can be trained.
+   */
+  waitSeconds?: ArrayLike<number>;
   /** [rows]: the sample each row belongs to. */
   sampleIndex: ArrayLike<number>;
   /** [rows]: the sample's start time (seconds, trace clock). */
@@ -53,6 +59,7 @@ export function validateTrainingData(data: TrainingData): void {
   for (let i = 0; i < rows; i++) {
     if (!Number.isFinite(data.rewardsSeconds[i])) throw new Error(`training data: row ${i} has a non-finite reward`);
   }
+  if (data.waitSeconds !== undefined && data.waitSeconds.length !== rows) throw new Error(`training data: waitSeconds has ${data.waitSeconds.length} entries for ${rows} rows`);
 }
 
 /** Rows grouped by sample, groups in data order (the order samples first appear). */
@@ -77,9 +84,9 @@ export function samplesInTimeOrder(data: TrainingData, rows?: ArrayLike<number>)
 
 export interface RowSplit {
   train: Uint32Array;
-  validation: Uint32Array;
+  heldOut: Uint32Array;
   trainSamples: number;
-  validationSamples: number;
+  heldOutSamples: number;
 }
 
 /**
@@ -87,14 +94,14 @@ export interface RowSplit {
  * train. At least one sample trains; validation may be empty for fraction 0.
  */
 export function splitGroups(groups: number[][], heldOutFraction: number): RowSplit {
-  const validationSamples = heldOutCount(groups.length, heldOutFraction);
-  const trainGroups = groups.slice(0, groups.length - validationSamples);
-  const validationGroups = groups.slice(groups.length - validationSamples);
+  const heldOutSamples = heldOutCount(groups.length, heldOutFraction);
+  const trainGroups = groups.slice(0, groups.length - heldOutSamples);
+  const heldOutGroups = groups.slice(groups.length - heldOutSamples);
   return {
     train: Uint32Array.from(trainGroups.flat()),
-    validation: Uint32Array.from(validationGroups.flat()),
+    heldOut: Uint32Array.from(heldOutGroups.flat()),
     trainSamples: trainGroups.length,
-    validationSamples: validationGroups.length,
+    heldOutSamples: heldOutGroups.length,
   };
 }
 
@@ -108,10 +115,28 @@ export function splitBySampleTime(data: TrainingData, heldOutFraction: number, r
   const split = splitHeldOut(groups.map((g) => data.sampleStartSec[g[0]]), heldOutFraction, data.replaySec ?? 0);
   return {
     train: Uint32Array.from(split.fit.flatMap((i) => groups[i])),
-    validation: Uint32Array.from(split.heldOut.flatMap((i) => groups[i])),
+    heldOut: Uint32Array.from(split.heldOut.flatMap((i) => groups[i])),
     trainSamples: split.fit.length,
-    validationSamples: split.heldOut.length,
+    heldOutSamples: split.heldOut.length,
   };
+}
+
+/**
+ * The wait-risk labels, [rows, thresholds] row-major: 1 where the successor's
+ * wait exceeds the threshold. Throws when the data carries no waits or a wait
+ * is not a finite number >= 0.
+ */
+export function waitExceedsLabels(data: TrainingData, thresholdsHours: readonly number[]): Float32Array {
+  const waits = data.waitSeconds;
+  if (!waits) throw new Error("training data: the wait-risk target needs each row's successor wait (a dataset folder's submit_sec and succ_start_sec)");
+  const k = thresholdsHours.length;
+  const out = new Float32Array(waits.length * k);
+  for (let i = 0; i < waits.length; i++) {
+    const w = waits[i];
+    if (!(w >= 0 && Number.isFinite(w))) throw new Error(`training data: row ${i} has a successor wait of ${w} s (expected a finite number >= 0)`);
+    for (let j = 0; j < k; j++) out[i * k + j] = w / 3600 > thresholdsHours[j] ? 1 : 0;
+  }
+  return out;
 }
 
 /** Rewards in hours, the unit the models are trained in. */

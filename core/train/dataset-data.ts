@@ -27,9 +27,11 @@ export function replaySecOf(schedule: { warmupDays: number; workloadDays: number
 }
 
 export function trainingDataFromDataset(dataset: Dataset, datasetHash: string): TrainingData {
+  const { submit_sec: submit, succ_start_sec: start } = dataset.columns;
   return {
     features: dataset.features,
     rewardsSeconds: dataset.rewardSeconds,
+    waitSeconds: Float64Array.from({ length: dataset.count }, (_, i) => start[i] - submit[i]),
     sampleIndex: dataset.columns.sample_index,
     sampleStartSec: dataset.columns.sample_start_sec,
     probe: dataset.columns.probe_index,

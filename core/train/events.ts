@@ -7,10 +7,12 @@
  * 'gate' for a mixture; 'policy' for the policy agent.
  */
 import { z } from 'zod';
+import { heldOutNames } from '../held-out-names.js';
 
 const base = { phase: z.string(), elapsedSec: z.number() };
 
-export const TrainEventSchema = z.discriminatedUnion('type', [
+// Logs from before the held-out tail had its name say validationRows, valLoss...: read under today's names.
+export const TrainEventSchema = z.preprocess(heldOutNames, z.discriminatedUnion('type', [
   z.object({
     type: z.literal('start'),
     ...base,
@@ -19,12 +21,14 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
     parameters: z.number().int(),
     trainableParameters: z.number().int(),
     trainRows: z.number().int(),
-    validationRows: z.number().int(),
+    heldOutRows: z.number().int(),
     epochs: z.number().int(),
     stepsPerEpoch: z.number().int(),
     batchSize: z.number().int(),
     /** Epochs already done when resuming from a checkpoint (0 for a fresh run). */
     resumedFromEpoch: z.number().int(),
+    /** Threads each step is split over (core/train/data-parallel.ts); absent in logs from before it existed. */
+    threads: z.number().int().positive().optional(),
   }),
   z.object({
     type: z.literal('step'),
@@ -43,13 +47,13 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
     epoch: z.number().int(),
     epochs: z.number().int(),
     trainLoss: z.number(),
-    valLoss: z.number().nullable(),
-    valMaeHours: z.number().nullable(),
-    valRmseHours: z.number().nullable(),
+    heldOutLoss: z.number().nullable(),
+    heldOutMaeHours: z.number().nullable(),
+    heldOutRmseHours: z.number().nullable(),
     learningRate: z.number(),
     samplesPerSec: z.number(),
     etaSec: z.number(),
-    /** This epoch has the best validation loss so far. */
+    /** This epoch has the best held-out loss so far. */
     best: z.boolean(),
     numTensors: z.number().int(),
   }),
@@ -77,7 +81,7 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
     etaSec: z.number(),
   }),
   z.object({ type: z.literal('done'), ...base, metrics: z.record(z.string(), z.number()) }),
-]);
+]));
 
 export type TrainEvent = z.infer<typeof TrainEventSchema>;
 export type TrainEventType = TrainEvent['type'];

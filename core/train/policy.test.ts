@@ -12,7 +12,7 @@ import { createRng } from '../model/rng.js';
 import type { MlpSpec } from '../model/spec.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { EnvStep, EpisodeEnv, PolicyConfig } from './policy.js';
-import { advantagesOf, rewardsToGo, runningMeanBaseline, trainPolicy } from './policy.js';
+import { advantagesOf, episodeReturn, regressorRuleHead, rewardsToGo, runningMeanBaseline, trainPolicy } from './policy.js';
 
 const SEQ = 4;
 const FEATURES = 3;
@@ -68,7 +68,7 @@ async function writeBaseModel(dir: string): Promise<void> {
   await saveManifest(dir, manifest);
 }
 
-const config: PolicyConfig = { seed: 5, updates: 25, episodesPerUpdate: 16, learningRate: 0.1, gamma: 0.99, entropyBonus: 0.01, rewardScale: 1, baseline: 'batch' };
+const config: PolicyConfig = { seed: 5, updates: 25, episodesPerUpdate: 16, learningRate: 0.1, gamma: 0.99, entropyBonus: 0.01, rewardScale: 1, overlapHoursPerInterruptionHour: 1, baseline: 'batch', initialHead: 'random' };
 
 let root: string;
 let baseDir: string;
@@ -89,7 +89,7 @@ describe('REINFORCE pieces', () => {
   });
 
   it('weights the reference episode (wait, wait, submit) by discounted return minus running mean', () => {
-    const adv = advantagesOf([{ actions: [0, 0, 1], rewardHours: 2 }], { gamma: 0.5, rewardScale: 60, baseline: 'reference' });
+    const adv = advantagesOf([{ actions: [0, 0, 1], rewardHours: 2 }], { gamma: 0.5, rewardScale: 60, overlapHoursPerInterruptionHour: 1, baseline: 'reference' });
     expect(adv).toEqual([[-30, -60, -120 + 40]]);
   });
 
@@ -99,9 +99,50 @@ describe('REINFORCE pieces', () => {
         { actions: [1], rewardHours: 1 },
         { actions: [1], rewardHours: 3 },
       ],
-      { gamma: 1, rewardScale: 1, baseline: 'batch' },
+      { gamma: 1, rewardScale: 1, overlapHoursPerInterruptionHour: 1, baseline: 'batch' },
     );
     expect(adv).toEqual([[1], [-1]]);
+  });
+
+  it("charges an episode the user's cost: its interruption, or its overlap over R (R = 1: the reference's |reward|)", () => {
+    // 2 h of interruption cost 2 h whatever R; 3 h of overlap cost 3 h at R = 1, 0.75 h at R = 4.
+    const scaled = (rewardHours: number, r: number): number => episodeReturn(rewardHours, { rewardScale: 60, overlapHoursPerInterruptionHour: r });
+    expect([scaled(2, 1), scaled(2, 4), scaled(-3, 1), scaled(-3, 4), scaled(0, 4)]).toEqual([-120, -120, -180, -45, -0]);
+    // (wait, submit), gamma 1, scale 60, reference baseline: returns-to-go [G, G] minus running means [0, G / 2].
+    const episodes = [
+      { actions: [0, 1], rewardHours: 2 },
+      { actions: [0, 1], rewardHours: -3 },
+    ];
+    const at = (r: number) => advantagesOf(episodes, { gamma: 1, rewardScale: 60, overlapHoursPerInterruptionHour: r, baseline: 'reference' });
+    expect(at(1)).toEqual([
+      [-120, -60],
+      [-180, -90],
+    ]);
+    expect(at(4)).toEqual([
+      [-120, -60],
+      [-45, -22.5],
+    ]);
+  });
+
+  it('gives each played episode its cost as its return', async () => {
+    // One decision, then the episode ends with a fixed outcome: 3 h of overlap.
+    const fixed = (): EpisodeEnv => ({
+      reset: () => ({ done: false, window: new Float32Array(SEQ * FEATURES) }),
+      step: () => ({ done: true, rewardHours: -3 }),
+    });
+    const returnsAt = async (r: number): Promise<number[]> => {
+      const returns: number[] = [];
+      const outDir = path.join(root, `fixed-${r}`);
+      const result = await trainPolicy(
+        fixed,
+        { baseDir, outDir, config: { ...config, updates: 1, episodesPerUpdate: 2, rewardScale: 60, overlapHoursPerInterruptionHour: r } },
+        { onEvent: (e) => (e.type === 'episode' ? returns.push(e.episodeReturn) : undefined) },
+      );
+      expect(result.history[0].meanReturn).toBe(r === 1 ? -180 : -45);
+      return returns;
+    };
+    expect(await returnsAt(1)).toEqual([-180, -180]);
+    expect(await returnsAt(4)).toEqual([-45, -45]);
   });
 });
 
@@ -123,7 +164,25 @@ describe('the policy agent', () => {
     const probs = model.actionProbabilities!(windows, 2);
     expect(probs[1]).toBeLessThan(0.5);
     expect(probs[3]).toBeGreaterThan(0.5);
-    expect(Array.from(model.predictHours(windows, 2))).toEqual([-6, 3]);
+    expect(Array.from(model.predictHours!(windows, 2))).toEqual([-6, 3]);
+    model.dispose();
+  });
+
+  it("can start from the reference regressor rule: P(submit) = 1/2 where the base's mean prediction is -0.5 h", async () => {
+    // k = 2 predictions: each weighs 1/2 in the submit logit, the bias puts the boundary at -0.5 h.
+    const head = regressorRuleHead(2);
+    expect(Array.from(head.kernel)).toEqual([0, 0.5, 0, 0.5]);
+    expect(Array.from(head.bias)).toEqual([0, 0.5]);
+    // Trained with a vanishing learning rate, the head stays where it started.
+    const outDir = path.join(root, 'rule-start');
+    await trainPolicy(toyEnv, { baseDir, outDir, config: { ...config, updates: 1, episodesPerUpdate: 2, learningRate: 1e-12, initialHead: 'regressor-rule' } });
+    const model = await loadModel(outDir);
+    const windows = new Float32Array(2 * SEQ * FEATURES);
+    windows[(SEQ - 1) * FEATURES] = -0.5;
+    windows[SEQ * FEATURES + (SEQ - 1) * FEATURES] = 1.5;
+    const probs = model.actionProbabilities!(windows, 2);
+    expect(probs[1]).toBeCloseTo(0.5, 6);
+    expect(probs[3]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6);
     model.dispose();
   });
 

@@ -17,7 +17,7 @@ import { ensureBackend } from '../model/backend.js';
 import { readManifest, readNetworkFiles, saveManifest, saveNetworkFiles } from '../model/io.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import type { ModelManifest } from '../model/manifest.js';
-import { MODEL_SCHEMA_VERSION } from '../model/manifest.js';
+import { MODEL_SCHEMA_VERSION, targetModeOf } from '../model/manifest.js';
 import { buildPolicy } from '../model/networks.js';
 import type { PolicyNetwork } from '../model/networks.js';
 import { normalizeInto } from '../model/normalize.js';
@@ -25,6 +25,7 @@ import type { PolicySpec } from '../model/spec.js';
 import { createRng, deriveSeed } from '../model/rng.js';
 import { throwIfAborted } from '../progress.js';
 import type { WorkOptions } from '../progress.js';
+import { sampleCostHours } from '../compare/compare.js';
 import { Adam } from './adam.js';
 import { CHECKPOINT_DIR, clearCheckpoints, loadCheckpoint, prefixTensors, saveCheckpoint, tensorsWithPrefix } from './checkpoint.js';
 import type { TrainEvent } from './events.js';
@@ -49,8 +50,14 @@ export const PolicyConfigSchema = z.object({
   learningRate: z.number().positive(),
   gamma: z.number().min(0).max(1),
   entropyBonus: z.number().min(0),
-  /** Episode reward = -rewardScale * |reward hours| (the reference's 60). */
+  /** Episode reward = -rewardScale * cost hours (the reference's 60; see episodeReturn). */
   rewardScale: z.number().positive(),
+  /**
+   * Hours of overlap worth one hour of interruption (the run config's
+   * cost.overlapHoursPerInterruptionHour): the episode's cost is
+   * interruption + overlap / this. 1 is the reference's |reward|.
+   */
+  overlapHoursPerInterruptionHour: z.number().positive().max(1000).default(1),
   /**
    * 'reference': advantage = rewards-to-go minus the running mean of the
    * episode's own rewards (nearly no baseline: every action of a bad episode is
@@ -58,6 +65,15 @@ export const PolicyConfigSchema = z.object({
    * over the update's episodes at the same step, divided by their spread.
    */
   baseline: z.enum(['reference', 'batch']),
+  /**
+   * How the head starts. 'random': the reference's initialisation, an agent
+   * that submits about half the time at each decision (so, asked every 10
+   * minutes, nearly always at once: an overlap of about the whole job).
+   * 'regressor-rule': the reference regressor rule, submit once the base's
+   * mean prediction reaches -0.5 h (regressorRuleHead), so training starts from the
+   * supervised model's own decisions and improves them on the cost.
+   */
+  initialHead: z.enum(['random', 'regressor-rule']).default('random'),
 });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
@@ -68,8 +84,26 @@ export const REFERENCE_POLICY_CONFIG: Omit<PolicyConfig, 'seed'> = {
   gamma: 0.99,
   entropyBonus: 0.1,
   rewardScale: 60,
+  overlapHoursPerInterruptionHour: 1,
   baseline: 'reference',
+  initialHead: 'random',
 };
+
+/** The reference regressor rule's low end (hours) and how sharply the 'regressor-rule' head starts: logit gap per hour. */
+const RULE_LOW_HOURS = -0.5;
+const RULE_LOGITS_PER_HOUR = 1;
+
+/**
+ * Head weights (kernel [k, 2], bias [2]; action 0 waits, 1 submits) whose
+ * submit-minus-wait logit is RULE_LOGITS_PER_HOUR * (mean of the k base
+ * predictions - RULE_LOW_HOURS): P(submit) passes 1/2 where the regressor rule
+ * starts submitting.
+ */
+export function regressorRuleHead(k: number): { kernel: Float32Array; bias: Float32Array } {
+  const kernel = new Float32Array(k * 2);
+  for (let i = 0; i < k; i++) kernel[i * 2 + 1] = RULE_LOGITS_PER_HOUR / k;
+  return { kernel, bias: Float32Array.from([0, -RULE_LOGITS_PER_HOUR * RULE_LOW_HOURS]) };
+}
 
 export interface PolicyTrainRequest {
   /** A trained regressor folder (moe: its experts become the inputs; otherwise its one output). */
@@ -121,6 +155,15 @@ export function rewardsToGo(rewards: readonly number[], gamma: number): number[]
   return out;
 }
 
+/**
+ * The episode's return: -rewardScale * what it cost the user, its
+ * interruption hours or its overlap hours / R (core/compare sampleCostHours;
+ * R = 1 gives -rewardScale * |reward|, the reference's).
+ */
+export function episodeReturn(rewardHours: number, config: Pick<PolicyConfig, 'rewardScale' | 'overlapHoursPerInterruptionHour'>): number {
+  return -config.rewardScale * sampleCostHours(rewardHours, config.overlapHoursPerInterruptionHour);
+}
+
 /** The reference's baseline: at step t, the mean of the episode's rewards up to t. */
 export function runningMeanBaseline(rewards: readonly number[]): number[] {
   let sum = 0;
@@ -139,6 +182,7 @@ export async function trainPolicy(makeEnv: () => EpisodeEnv, request: PolicyTrai
   const backend = await ensureBackend(request.backend ?? 'auto');
   const baseManifest = await readManifest(request.baseDir);
   if (baseManifest.kind === 'policy') throw new Error(`${request.baseDir} is a policy model; the base must be a regressor (transformer, default or moe)`);
+  if (targetModeOf(baseManifest) !== 'reward') throw new Error(`${request.baseDir} predicts the wait risk; the base of a policy must be a reward regressor (training target 'reward')`);
   const base = await readNetworkFiles(request.baseDir);
   if (base.spec.type === 'policy') throw new Error(`${request.baseDir}: a policy cannot be the base of a policy`);
   const spec: PolicySpec = { type: 'policy', seqLen: baseManifest.input.seqLen, inFeatures: baseManifest.input.featureNames.length, base: base.spec, actions: 2 };
@@ -146,6 +190,15 @@ export async function trainPolicy(makeEnv: () => EpisodeEnv, request: PolicyTrai
   const adam = new Adam(network.params.trainable(), { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: null });
   try {
     network.base.params.write(base.values);
+    if (config.initialHead === 'regressor-rule') {
+      const k = spec.base.type === 'moe' ? spec.base.experts.length : 1;
+      const head = regressorRuleHead(k);
+      network.params.write([
+        ...base.values.map((v) => ({ ...v, name: `base/${v.name}` })),
+        { name: 'head/kernel', shape: [k, 2], values: head.kernel },
+        { name: 'head/bias', shape: [2], values: head.bias },
+      ]);
+    }
     await prepareFolder(request, config, baseManifest);
     let state: z.infer<typeof PolicyStateSchema> = { adamStep: 0, elapsedSec: 0, recentReturns: [], history: [] };
     let startUpdate = 0;
@@ -170,7 +223,7 @@ export async function trainPolicy(makeEnv: () => EpisodeEnv, request: PolicyTrai
       parameters: network.params.count(),
       trainableParameters: network.params.count(true),
       trainRows: 0,
-      validationRows: 0,
+      heldOutRows: 0,
       epochs: config.updates,
       stepsPerEpoch: config.episodesPerUpdate,
       batchSize: config.episodesPerUpdate,
@@ -189,11 +242,11 @@ export async function trainPolicy(makeEnv: () => EpisodeEnv, request: PolicyTrai
           episode,
           decisions: e.actions.length,
           rewardHours: e.rewardHours,
-          episodeReturn: -config.rewardScale * Math.abs(e.rewardHours),
+          episodeReturn: episodeReturn(e.rewardHours, config),
         });
       });
       const { loss, entropy } = reinforceStep(network, adam, episodes, config);
-      for (const e of episodes) state.recentReturns.push(-config.rewardScale * Math.abs(e.rewardHours));
+      for (const e of episodes) state.recentReturns.push(episodeReturn(e.rewardHours, config));
       state.recentReturns = state.recentReturns.slice(-100);
       const record: UpdateRecord = {
         update,
@@ -307,9 +360,12 @@ function playEpisodes(
 }
 
 /** Per episode and decision: the advantage weighting log pi(a_t). */
-export function advantagesOf(episodes: readonly { actions: readonly number[]; rewardHours: number }[], config: Pick<PolicyConfig, 'gamma' | 'rewardScale' | 'baseline'>): number[][] {
+export function advantagesOf(
+  episodes: readonly { actions: readonly number[]; rewardHours: number }[],
+  config: Pick<PolicyConfig, 'gamma' | 'rewardScale' | 'overlapHoursPerInterruptionHour' | 'baseline'>,
+): number[][] {
   const togo = episodes.map((e) => {
-    const rewards = e.actions.map((_, t) => (t === e.actions.length - 1 ? -config.rewardScale * Math.abs(e.rewardHours) : 0));
+    const rewards = e.actions.map((_, t) => (t === e.actions.length - 1 ? episodeReturn(e.rewardHours, config) : 0));
     return { rewards, togo: rewardsToGo(rewards, config.gamma) };
   });
   if (config.baseline === 'reference') {
@@ -331,7 +387,7 @@ export function advantagesOf(episodes: readonly { actions: readonly number[]; re
 
 /**
  * One REINFORCE update. Each episode's rewards are zero at every decision but
- * the last, which carries -scale * |reward hours|; advantages per
+ * the last, which carries its return (episodeReturn); advantages per
  * `config.baseline` (advantagesOf). Loss = -(mean over
  * episodes of sum_t log pi(a_t) A_t) - beta * mean entropy.
  */

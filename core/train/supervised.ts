@@ -2,7 +2,7 @@
  * The supervised training loop shared by every regressor phase (a network, a
  * mixture's expert, its gate): seeded shuffles, mini-batches, Adam, an
  * optional warm-up + cosine schedule, gradient clipping, early stopping on the
- * validation loss, per-epoch checkpoints and resume, cancel within one step.
+ * held-out loss, per-epoch checkpoints and resume, cancel within one step.
  *
  * Determinism: the shuffle of epoch e and the dropout masks of step s derive
  * from (seed, phase, e) and (seed, phase, s), never from generator state, so a
@@ -10,19 +10,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { heldOutNames } from '../held-out-names.js';
 import type { ApplyContext } from '../model/layers.js';
 import type { NamedValues, ParamSet } from '../model/params.js';
 import { createRng, deriveSeed, permutation } from '../model/rng.js';
 import type { TargetScaleInfo } from '../model/normalize.js';
 import { throwIfAborted } from '../progress.js';
 import type { WorkOptions } from '../progress.js';
-import { Adam } from './adam.js';
-import type { AdamConfig } from './adam.js';
+import { Adam, defaultAdamImplementation } from './adam.js';
+import type { AdamConfig, AdamImplementation } from './adam.js';
+import type { RegressorSpec } from '../model/spec.js';
+import { DataParallelGradients, sliceGradients } from './data-parallel.js';
 import { loadCheckpoint, prefixTensors, saveCheckpoint, tensorsWithPrefix } from './checkpoint.js';
 import { gatherWindows } from './data.js';
 import type { TrainEvent } from './events.js';
 
-export const LossSchema = z.enum(['mse', 'huber', 'l1']);
+/** bce: binary cross-entropy on logits, for 0/1 targets (a wait-risk network: one per wait threshold). */
+export const LossSchema = z.enum(['mse', 'huber', 'l1', 'bce']);
 export type LossName = z.infer<typeof LossSchema>;
 
 export const SupervisedConfigSchema = z.object({
@@ -37,9 +41,9 @@ export const SupervisedConfigSchema = z.object({
   huberDelta: z.number().positive(),
   clipNorm: z.number().positive().nullable(),
   weightDecay: z.number().nonnegative(),
-  /** Stop after this many epochs without a better validation loss; null never. */
+  /** Stop after this many epochs without a better held-out loss; null never. */
   patience: z.number().int().positive().nullable(),
-  /** End with the weights of the best validation epoch. */
+  /** End with the weights of the best held-out epoch. */
   restoreBest: z.boolean(),
   /** Wall-clock budget for the phase (stops after the step that passes it); null none. Not deterministic. */
   maxSeconds: z.number().positive().nullable(),
@@ -53,19 +57,26 @@ export interface SupervisedTask {
   params: ParamSet;
   /** Variables the optimizer updates (a subset of params). */
   trainable: { name: string; variable: tf.Variable }[];
-  /** Predictions [B] in normalised target units. `rows` lets a task use per-row extras. */
-  forward(x: tf.Tensor3D, rows: Uint32Array, ctx: ApplyContext): tf.Tensor1D;
+  /** Predictions [B] in normalised target units ([B, W] for targets of width W > 1). `rows` lets a task use per-row extras. */
+  forward(x: tf.Tensor3D, rows: Uint32Array, ctx: ApplyContext): tf.Tensor;
+  /**
+   * How a worker thread rebuilds this network (`forward` must be its plain
+   * `apply`): what lets the task train data-parallel. Absent: one thread.
+   */
+  replica?: { spec: RegressorSpec };
 }
 
 export interface SupervisedInputs {
   /** Normalised windows of every row, [rows, seqLen, featureCount]. */
   windows: Float32Array;
-  /** Normalised targets of every row. */
+  /** Normalised targets of every row, [rows, targetWidth] row-major. */
   targets: Float32Array;
+  /** Targets per row (default 1): K 0/1 labels for a wait-risk network. */
+  targetWidth?: number;
   seqLen: number;
   featureCount: number;
   train: Uint32Array;
-  validation: Uint32Array;
+  heldOut: Uint32Array;
   targetScale: TargetScaleInfo;
 }
 
@@ -80,36 +91,48 @@ export interface SupervisedRunOptions extends WorkOptions {
   checkpoints?: boolean;
   /** Step events are sent at most this often (ms); epoch events always. Default 0 (every step). */
   stepEventIntervalMs?: number;
+  /**
+   * Threads a training step is split over (core/train/data-parallel.ts; cpu
+   * and wasm back ends, tasks with a replica). Default 1. The result equals
+   * one thread's within float rounding and is deterministic per thread count.
+   */
+  threads?: number;
+  /** How Adam updates (core/train/adam.ts); default: fused on cpu and wasm, tensor ops elsewhere. */
+  adam?: AdamImplementation;
 }
 
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
-  valLoss: number | null;
-  valMaeHours: number | null;
-  valRmseHours: number | null;
+  heldOutLoss: number | null;
+  heldOutMaeHours: number | null;
+  heldOutRmseHours: number | null;
   seconds: number;
 }
 
-const PhaseStateSchema = z.object({
+// Checkpoints from before the held-out tail had its name say bestValLoss, valLoss...: read under today's names.
+const PhaseStateSchema = z.preprocess(heldOutNames, z.object({
   globalStep: z.number().int(),
   adamStep: z.number().int(),
   bestEpoch: z.number().int().nullable(),
-  bestValLoss: z.number().nullable(),
+  bestHeldOutLoss: z.number().nullable(),
   badEpochs: z.number().int(),
   stopped: z.boolean(),
   elapsedSec: z.number(),
   history: z.array(
-    z.object({
-      epoch: z.number().int(),
-      trainLoss: z.number(),
-      valLoss: z.number().nullable(),
-      valMaeHours: z.number().nullable(),
-      valRmseHours: z.number().nullable(),
-      seconds: z.number(),
-    }),
+    z.preprocess(
+      heldOutNames,
+      z.object({
+        epoch: z.number().int(),
+        trainLoss: z.number(),
+        heldOutLoss: z.number().nullable(),
+        heldOutMaeHours: z.number().nullable(),
+        heldOutRmseHours: z.number().nullable(),
+        seconds: z.number(),
+      }),
+    ),
   ),
-});
+}));
 type PhaseState = z.infer<typeof PhaseStateSchema>;
 
 export interface SupervisedResult {
@@ -119,7 +142,7 @@ export interface SupervisedResult {
   steps: number;
   trainSeconds: number;
   samplesPerSec: number;
-  final: { valLoss: number | null; valMaeHours: number | null; valRmseHours: number | null };
+  final: { heldOutLoss: number | null; heldOutMaeHours: number | null; heldOutRmseHours: number | null };
   stoppedEarly: boolean;
 }
 
@@ -132,8 +155,10 @@ export function learningRateAt(config: SupervisedConfig, step: number, totalStep
   return base * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
-export function lossTensor(name: LossName, predictions: tf.Tensor1D, targets: tf.Tensor1D, huberDelta: number): tf.Scalar {
+export function lossTensor(name: LossName, predictions: tf.Tensor, targets: tf.Tensor, huberDelta: number): tf.Scalar {
   switch (name) {
+    case 'bce':
+      return tf.losses.sigmoidCrossEntropy(targets, predictions, undefined, 0, tf.Reduction.MEAN) as tf.Scalar;
     case 'mse':
       return tf.mean(tf.squaredDifference(predictions, targets));
     case 'l1':
@@ -152,8 +177,10 @@ export async function runSupervised(
 ): Promise<SupervisedResult> {
   const { seed, outDir, onEvent } = options;
   const window = inputs.seqLen * inputs.featureCount;
+  const width = inputs.targetWidth ?? 1;
   const trainRows = inputs.train.length;
   if (trainRows === 0) throw new Error(`${task.phase}: no training rows`);
+  if (inputs.targets.length !== (inputs.windows.length / window) * width) throw new Error(`${task.phase}: ${inputs.targets.length} targets for ${inputs.windows.length / window} rows of ${width}`);
   const batchSize = Math.min(config.batchSize, trainRows);
   const stepsPerEpoch = Math.ceil(trainRows / batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
@@ -163,13 +190,18 @@ export async function runSupervised(
     epsilon: 1e-8,
     weightDecay: config.weightDecay,
     clipNorm: config.clipNorm,
-  } satisfies AdamConfig);
+  } satisfies AdamConfig, options.adam ?? defaultAdamImplementation());
+  const threads = task.replica ? (options.threads ?? 1) : 1;
+  if (threads > 1 && (adam.implementation !== 'fused' || !['cpu', 'wasm'].includes(tf.getBackend()))) {
+    adam.dispose();
+    throw new Error(`training on ${threads} threads needs the cpu or wasm back end and the fused Adam (back end ${tf.getBackend()}, Adam ${adam.implementation})`);
+  }
 
   let state: PhaseState = {
     globalStep: 0,
     adamStep: 0,
     bestEpoch: null,
-    bestValLoss: null,
+    bestHeldOutLoss: null,
     badEpochs: 0,
     stopped: false,
     elapsedSec: 0,
@@ -205,15 +237,36 @@ export async function runSupervised(
     parameters: task.params.count(),
     trainableParameters: task.trainable.reduce((n, t) => n + t.variable.size, 0),
     trainRows,
-    validationRows: inputs.validation.length,
+    heldOutRows: inputs.heldOut.length,
     epochs: config.epochs,
     stepsPerEpoch,
     batchSize,
     resumedFromEpoch: startEpoch,
+    threads,
   });
 
+  let parallel: DataParallelGradients | null = null;
+  if (threads > 1 && task.replica) {
+    try {
+      parallel = await DataParallelGradients.start(threads, {
+        backend: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm',
+        spec: task.replica.spec,
+        weights: task.params.read(),
+        trainable: task.trainable.map((t) => t.name),
+        loss: config.loss,
+        huberDelta: config.huberDelta,
+        seqLen: inputs.seqLen,
+        featureCount: inputs.featureCount,
+        targetWidth: width,
+      });
+    } catch (err) {
+      adam.dispose();
+      throw err;
+    }
+  }
+  const trainableVariables = task.trainable.map((t) => t.variable);
   const batchWindows = new Float32Array(batchSize * window);
-  const batchTargets = new Float32Array(batchSize);
+  const batchTargets = new Float32Array(batchSize * width);
   let samplesSeen = 0;
   let lastStepEvent = 0;
   const timeBudgetHit = (): boolean => config.maxSeconds !== null && elapsed() >= config.maxSeconds;
@@ -232,17 +285,29 @@ export async function runSupervised(
         const rows = new Uint32Array(count);
         for (let i = 0; i < count; i++) rows[i] = inputs.train[order[from + i]];
         gatherWindows(inputs.windows, rows, window, batchWindows);
-        for (let i = 0; i < count; i++) batchTargets[i] = inputs.targets[rows[i]];
+        for (let i = 0; i < count; i++) batchTargets.set(inputs.targets.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
         lr = learningRateAt(config, state.globalStep, totalSteps);
         const ctx: ApplyContext = { training: true, dropoutSeed: deriveSeed(seed, task.phase, 'dropout', state.globalStep) };
-        const x = tf.tensor3d(batchWindows.subarray(0, count * window), [count, inputs.seqLen, inputs.featureCount]);
-        const y = tf.tensor1d(batchTargets.subarray(0, count));
         let result: { loss: number; gradNorm: number };
-        try {
-          result = adam.minimize(() => lossTensor(config.loss, task.forward(x, rows, ctx), y, config.huberDelta), lr);
-        } finally {
-          x.dispose();
-          y.dispose();
+        if (parallel) {
+          const whole = await parallel.gradients({
+            windows: batchWindows,
+            targets: batchTargets,
+            count,
+            ctx,
+            weights: () => trainableVariables.map((v) => (v.dataSync() as Float32Array).slice()),
+            local: (x, y, sliceCtx) => sliceGradients(trainableVariables, () => lossTensor(config.loss, task.forward(x, rows.subarray(0, x.shape[0]), sliceCtx), y, config.huberDelta)),
+          });
+          result = { loss: whole.loss, gradNorm: adam.applyGradients(whole.grads, lr) };
+        } else {
+          const x = tf.tensor3d(batchWindows.subarray(0, count * window), [count, inputs.seqLen, inputs.featureCount]);
+          const y = width === 1 ? tf.tensor1d(batchTargets.subarray(0, count)) : tf.tensor2d(batchTargets.subarray(0, count * width), [count, width]);
+          try {
+            result = adam.minimize(() => lossTensor(config.loss, task.forward(x, rows, ctx), y, config.huberDelta), lr);
+          } finally {
+            x.dispose();
+            y.dispose();
+          }
         }
         if (!Number.isFinite(result.loss)) throw new Error(`${task.phase}: the loss became ${result.loss} at epoch ${epoch}, step ${step}; try a lower learning rate`);
         state.globalStep += 1;
@@ -276,13 +341,13 @@ export async function runSupervised(
       }
       const epochSeconds = (performance.now() - epochStarted) / 1000;
       const metrics = evaluate(task, inputs, config, batchSize);
-      const improved = metrics.valLoss !== null && (state.bestValLoss === null || metrics.valLoss < state.bestValLoss);
+      const improved = metrics.heldOutLoss !== null && (state.bestHeldOutLoss === null || metrics.heldOutLoss < state.bestHeldOutLoss);
       if (improved) {
-        state.bestValLoss = metrics.valLoss;
+        state.bestHeldOutLoss = metrics.heldOutLoss;
         state.bestEpoch = epoch;
         state.badEpochs = 0;
         if (config.restoreBest) bestWeights = task.params.read();
-      } else if (metrics.valLoss !== null) {
+      } else if (metrics.heldOutLoss !== null) {
         state.badEpochs += 1;
       }
       const record: EpochRecord = { epoch, trainLoss: lossCount > 0 ? lossSum / lossCount : NaN, ...metrics, seconds: epochSeconds };
@@ -296,9 +361,9 @@ export async function runSupervised(
         epoch,
         epochs: config.epochs,
         trainLoss: record.trainLoss,
-        valLoss: record.valLoss,
-        valMaeHours: record.valMaeHours,
-        valRmseHours: record.valRmseHours,
+        heldOutLoss: record.heldOutLoss,
+        heldOutMaeHours: record.heldOutMaeHours,
+        heldOutRmseHours: record.heldOutRmseHours,
         learningRate: lr,
         samplesPerSec: lossCount / Math.max(epochSeconds, 1e-9),
         etaSec: remainingEpochs * epochSeconds,
@@ -306,7 +371,7 @@ export async function runSupervised(
         numTensors: tf.memory().numTensors,
       });
       let stopReason: string | undefined;
-      if (config.patience !== null && state.badEpochs >= config.patience) stopReason = `no better validation loss for ${config.patience} epochs`;
+      if (config.patience !== null && state.badEpochs >= config.patience) stopReason = `no better held-out loss for ${config.patience} epochs`;
       if (timeBudgetHit()) stopReason = `time budget of ${config.maxSeconds} s reached`;
       if (stopReason) {
         state.stopped = true;
@@ -325,6 +390,7 @@ export async function runSupervised(
     }
   } finally {
     adam.dispose();
+    await parallel?.close();
   }
 
   if (config.restoreBest && bestWeights && state.bestEpoch !== null) task.params.write(bestWeights);
@@ -343,16 +409,28 @@ export async function runSupervised(
   };
 }
 
-/** Validation loss (normalised units) and MAE / RMSE in hours. */
+/** Validation loss (normalised units) and MAE / RMSE in hours (none for a bce task: its targets are 0/1 labels, not hours). */
 function evaluate(
   task: SupervisedTask,
   inputs: SupervisedInputs,
   config: SupervisedConfig,
   batchSize: number,
-): { valLoss: number | null; valMaeHours: number | null; valRmseHours: number | null } {
-  const rows = inputs.validation;
-  if (rows.length === 0) return { valLoss: null, valMaeHours: null, valRmseHours: null };
-  const predictions = predictRows(task, inputs, rows, Math.max(batchSize, 128));
+): { heldOutLoss: number | null; heldOutMaeHours: number | null; heldOutRmseHours: number | null } {
+  const rows = inputs.heldOut;
+  if (rows.length === 0) return { heldOutLoss: null, heldOutMaeHours: null, heldOutRmseHours: null };
+  const width = inputs.targetWidth ?? 1;
+  const predictions = predictRows(task, inputs, rows, Math.max(batchSize, 128), width);
+  if (config.loss === 'bce') {
+    let loss = 0;
+    for (let i = 0; i < rows.length; i++) {
+      for (let k = 0; k < width; k++) {
+        const z = predictions[i * width + k];
+        // log(1 + e^z) - z y, written to stay finite for large |z| (as tf.losses.sigmoidCrossEntropy).
+        loss += Math.max(z, 0) - z * inputs.targets[rows[i] * width + k] + Math.log1p(Math.exp(-Math.abs(z)));
+      }
+    }
+    return { heldOutLoss: loss / (rows.length * width), heldOutMaeHours: null, heldOutRmseHours: null };
+  }
   let loss = 0;
   let abs = 0;
   let sq = 0;
@@ -365,13 +443,19 @@ function evaluate(
     const a = Math.abs(diff);
     loss += config.loss === 'mse' ? diff * diff : config.loss === 'l1' ? a : a <= config.huberDelta ? 0.5 * diff * diff : config.huberDelta * (a - 0.5 * config.huberDelta);
   }
-  return { valLoss: loss / rows.length, valMaeHours: abs / rows.length, valRmseHours: Math.sqrt(sq / rows.length) };
+  return { heldOutLoss: loss / rows.length, heldOutMaeHours: abs / rows.length, heldOutRmseHours: Math.sqrt(sq / rows.length) };
 }
 
-/** Predictions (normalised units) for the given rows, in chunks. */
-export function predictRows(task: Pick<SupervisedTask, 'forward'>, inputs: Pick<SupervisedInputs, 'windows' | 'seqLen' | 'featureCount'>, rows: Uint32Array, chunk = 256): Float32Array {
+/** Predictions (normalised units) for the given rows, in chunks: [rows, width] row-major. */
+export function predictRows(
+  task: Pick<SupervisedTask, 'forward'>,
+  inputs: Pick<SupervisedInputs, 'windows' | 'seqLen' | 'featureCount'>,
+  rows: Uint32Array,
+  chunk = 256,
+  width = 1,
+): Float32Array {
   const window = inputs.seqLen * inputs.featureCount;
-  const out = new Float32Array(rows.length);
+  const out = new Float32Array(rows.length * width);
   const buffer = new Float32Array(Math.min(chunk, rows.length) * window);
   for (let from = 0; from < rows.length; from += chunk) {
     const part = rows.subarray(from, Math.min(rows.length, from + chunk));
@@ -379,7 +463,7 @@ export function predictRows(task: Pick<SupervisedTask, 'forward'>, inputs: Pick<
     const values = tf.tidy(() =>
       task.forward(tf.tensor3d(buffer.subarray(0, part.length * window), [part.length, inputs.seqLen, inputs.featureCount]), part, { training: false }).dataSync(),
     );
-    out.set(values, from);
+    out.set(values, from * width);
   }
   return out;
 }

@@ -51,7 +51,7 @@ function meanPredictorMae(heldOutFraction: number): number {
   const split = splitBySampleTime(data, heldOutFraction);
   const hours = rewardsHours(data);
   const mean = split.train.reduce((s, r) => s + hours[r], 0) / split.train.length;
-  return split.validation.reduce((s, r) => s + Math.abs(hours[r] - mean), 0) / split.validation.length;
+  return split.heldOut.reduce((s, r) => s + Math.abs(hours[r] - mean), 0) / split.heldOut.length;
 }
 
 let root: string;
@@ -68,14 +68,14 @@ describe('splitting by sample time', () => {
     const split = splitBySampleTime(data, 0.25);
     const side = new Map<number, string>();
     for (const r of split.train) side.set(data.sampleIndex[r], 'train');
-    for (const r of split.validation) {
+    for (const r of split.heldOut) {
       expect(side.get(data.sampleIndex[r])).not.toBe('train');
       side.set(data.sampleIndex[r], 'validation');
     }
-    expect(split.validationSamples).toBe(18);
-    expect(split.train.length + split.validation.length).toBe(72 * 4);
+    expect(split.heldOutSamples).toBe(18);
+    expect(split.train.length + split.heldOut.length).toBe(72 * 4);
     const lastTrainStart = Math.max(...Array.from(split.train, (r) => data.sampleStartSec[r]));
-    const firstValidationStart = Math.min(...Array.from(split.validation, (r) => data.sampleStartSec[r]));
+    const firstValidationStart = Math.min(...Array.from(split.heldOut, (r) => data.sampleStartSec[r]));
     expect(lastTrainStart).toBeLessThan(firstValidationStart);
   });
 });
@@ -90,7 +90,7 @@ describe('training the regressors on a synthetic target', () => {
     const outDir = path.join(root, `learn-${kind}`);
     const events: TrainEvent[] = [];
     const result = await trainModel(data, { kind, outDir, config: tinyConfig(kind, epochs) }, { onEvent: (e) => events.push(e) });
-    const mae = result.manifest.metrics.valMaeHours;
+    const mae = result.manifest.metrics.heldOutMaeHours;
     expect(mae).toBeLessThan(ratio * meanPredictorMae(0.2));
     // every event is valid against the schema the GUI reads
     for (const e of events) expect(TrainEventSchema.safeParse(e).success).toBe(true);
@@ -104,7 +104,7 @@ describe('a trained model folder', () => {
   beforeAll(async () => {
     outDir = path.join(root, 'roundtrip');
     const result = await trainModel(data, { kind: 'default', outDir, config: tinyConfig('default', 3) });
-    maeInTraining = result.manifest.metrics.valMaeHours;
+    maeInTraining = result.manifest.metrics.heldOutMaeHours;
   });
 
   it('is TensorFlow.js model.json + weights.bin + mirage-model.json', async () => {
@@ -122,12 +122,12 @@ describe('a trained model folder', () => {
   it('loads back and predicts exactly what training measured', async () => {
     const model = await loadModel(outDir);
     const split = splitBySampleTime(data, 0.2);
-    const windows = gatherWindows(data.features, split.validation, SEQ * FEATURES);
-    const predicted = model.predictHours(windows, split.validation.length);
-    const again = model.predictHours(windows, split.validation.length);
+    const windows = gatherWindows(data.features, split.heldOut, SEQ * FEATURES);
+    const predicted = model.predictHours!(windows, split.heldOut.length);
+    const again = model.predictHours!(windows, split.heldOut.length);
     expect(Array.from(again)).toEqual(Array.from(predicted));
     const hours = rewardsHours(data);
-    const mae = split.validation.reduce((s, r, i) => s + Math.abs(predicted[i] - hours[r]), 0) / split.validation.length;
+    const mae = split.heldOut.reduce((s, r, i) => s + Math.abs(predicted[i] - hours[r]), 0) / split.heldOut.length;
     expect(mae).toBeCloseTo(maeInTraining, 5);
     model.dispose();
   });

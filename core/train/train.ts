@@ -17,13 +17,17 @@ import type { MixtureNetwork, Network } from '../model/networks.js';
 import { buildMixture, buildRegressor } from '../model/networks.js';
 import type { Normalization, TargetScaleInfo } from '../model/normalize.js';
 import { fitNormalization, fitTargetScale, normalizeInto } from '../model/normalize.js';
+import { predictorFor } from '../model/predictor.js';
 import type { RegressorSpec } from '../model/spec.js';
+import { columnIndex, timeToPredEndHours } from '../model/wait-features.js';
+import { RISK_THRESHOLDS_HOURS } from '../model/wait-risk.js';
 import type { WorkOptions } from '../progress.js';
+import type { AdamImplementation } from './adam.js';
 import { CHECKPOINT_DIR, clearCheckpoints } from './checkpoint.js';
 import type { Preset, TrainConfig, TrainOverrides } from './config.js';
 import { TrainConfigSchema, resolveTrainConfig } from './config.js';
 import type { RowSplit, TrainingData } from './data.js';
-import { rewardsHours, rowCount, samplesInDataOrder, splitBySampleTime, splitGroups, validateTrainingData } from './data.js';
+import { gatherWindows, rewardsHours, rowCount, samplesInDataOrder, splitBySampleTime, splitGroups, validateTrainingData, waitExceedsLabels } from './data.js';
 import type { TrainEvent } from './events.js';
 import type { SupervisedInputs, SupervisedResult, SupervisedRunOptions, SupervisedTask } from './supervised.js';
 import { predictRows, runSupervised } from './supervised.js';
@@ -38,6 +42,10 @@ export interface TrainRequest {
   /** Continue from the last checkpoint in outDir (same configuration required). */
   resume?: boolean;
   backend?: BackendChoice;
+  /** Threads a training step is split over (SupervisedRunOptions.threads); not part of the configuration. */
+  threads?: number;
+  /** How Adam updates (SupervisedRunOptions.adam); default: fused on cpu and wasm. */
+  adam?: AdamImplementation;
   /** A fully resolved configuration, instead of kind/preset/overrides (tests, benchmarks). */
   config?: TrainConfig;
 }
@@ -64,14 +72,18 @@ export async function trainModel(data: TrainingData, request: TrainRequest, opti
   const config =
     request.config ??
     resolveTrainConfig(request.kind, request.preset ?? null, request.seed ?? 0, { seqLen: data.seqLen, inFeatures: data.featureCount }, request.overrides);
+  // A wait-risk network reads the time left from the windows' pred tuple: refuse data without it before any work.
+  if (config.target === 'wait-risk') columnIndex(data.featureNames, 'training data');
+  const targets = targetsOf(data, config);
   await prepareRunFolder(request.outDir, config, data.datasetHash, request.resume ?? false);
 
-  const hours = rewardsHours(data);
   const run: SupervisedRunOptions = {
     seed: config.seed,
     outDir: request.outDir,
     resume: request.resume ?? false,
     backend: backend.description,
+    threads: request.threads,
+    adam: request.adam,
     modelKind: config.kind,
     onEvent: options.onEvent,
     onProgress: options.onProgress,
@@ -79,9 +91,10 @@ export async function trainModel(data: TrainingData, request: TrainRequest, opti
     stepEventIntervalMs: options.stepEventIntervalMs,
   };
 
-  const trained = config.kind === 'moe' ? await trainMixture(data, hours, config, run) : await trainSingle(data, hours, config, run);
+  const trained = config.kind === 'moe' ? await trainMixture(data, targets, config, run) : await trainSingle(data, targets, config, run);
   try {
     const manifest = buildManifest(data, config, backend, trained);
+    if (config.target === 'wait-risk') Object.assign(manifest.metrics, heldOutRiskScores(data, trained, manifest));
     await saveNetworkFiles(request.outDir, trained.network.spec, trained.network.params.read());
     await saveManifest(request.outDir, manifest);
     options.onEvent?.({ type: 'done', phase: 'all', elapsedSec: totalSeconds(trained.phases), metrics: manifest.metrics });
@@ -97,7 +110,7 @@ interface Trained {
   targetScale: TargetScaleInfo;
   split: RowSplit;
   phases: Record<string, SupervisedResult>;
-  /** The phase whose validation figures describe the model. */
+  /** The phase whose held-out figures describe the model. */
   finalPhase: string;
 }
 
@@ -127,29 +140,45 @@ async function prepareRunFolder(outDir: string, config: TrainConfig, datasetHash
   await writeFileAtomic(runFile, record);
 }
 
-/** Normalises every window with statistics fitted on the training rows. */
-function prepareInputs(data: TrainingData, hours: Float32Array, config: TrainConfig, fitRows: Uint32Array) {
-  const normalization = fitNormalization(data.features, fitRows, data.seqLen, data.featureCount, config.normalization);
-  const targetScale = fitTargetScale(hours, fitRows, config.standardizeTarget);
-  const windows = new Float32Array(data.features.length);
-  normalizeInto(data.features, windows, normalization);
-  const targets = new Float32Array(hours.length);
-  for (let i = 0; i < hours.length; i++) targets[i] = (hours[i] - targetScale.mean) / targetScale.std;
-  return { normalization, targetScale, windows, targets };
+/** What the network learns per row: reward hours (width 1), or the wait-risk labels (one per threshold, already 0/1). */
+interface Targets {
+  values: Float32Array;
+  width: number;
+  /** Hours to standardise (reward); labels stay as they are. */
+  standardize: boolean;
 }
 
-async function trainSingle(data: TrainingData, hours: Float32Array, config: TrainConfig, run: SupervisedRunOptions): Promise<Trained> {
+function targetsOf(data: TrainingData, config: TrainConfig): Targets {
+  if (config.target === 'wait-risk') return { values: waitExceedsLabels(data, RISK_THRESHOLDS_HOURS), width: RISK_THRESHOLDS_HOURS.length, standardize: false };
+  return { values: rewardsHours(data), width: 1, standardize: config.standardizeTarget };
+}
+
+/** Normalises every window with statistics fitted on the training rows. */
+function prepareInputs(data: TrainingData, targets: Targets, config: TrainConfig, fitRows: Uint32Array) {
+  const normalization = fitNormalization(data.features, fitRows, data.seqLen, data.featureCount, config.normalization);
+  const windows = new Float32Array(data.features.length);
+  normalizeInto(data.features, windows, normalization);
+  if (targets.width !== 1) return { normalization, targetScale: { mean: 0, std: 1 }, windows, targets: targets.values, targetWidth: targets.width };
+  const hours = targets.values;
+  const targetScale = fitTargetScale(hours, fitRows, targets.standardize);
+  const scaled = new Float32Array(hours.length);
+  for (let i = 0; i < hours.length; i++) scaled[i] = (hours[i] - targetScale.mean) / targetScale.std;
+  return { normalization, targetScale, windows, targets: scaled, targetWidth: 1 };
+}
+
+async function trainSingle(data: TrainingData, targets: Targets, config: TrainConfig, run: SupervisedRunOptions): Promise<Trained> {
   const split = splitBySampleTime(data, config.heldOutFraction);
-  const prepared = prepareInputs(data, hours, config, split.train);
+  const prepared = prepareInputs(data, targets, config, split.train);
   const network = buildRegressor(config.network, config.seed);
   try {
     const task: SupervisedTask = {
       phase: 'main',
       params: network.params,
       trainable: network.params.trainable(),
-      forward: (x, _rows, ctx) => network.apply(x, ctx) as tf.Tensor1D,
+      forward: (x, _rows, ctx) => network.apply(x, ctx),
+      replica: { spec: config.network },
     };
-    const inputs: SupervisedInputs = { ...prepared, seqLen: data.seqLen, featureCount: data.featureCount, train: split.train, validation: split.validation };
+    const inputs: SupervisedInputs = { ...prepared, seqLen: data.seqLen, featureCount: data.featureCount, train: split.train, heldOut: split.heldOut };
     const result = await runSupervised(task, inputs, config.training, run);
     return { network, normalization: prepared.normalization, targetScale: prepared.targetScale, split, phases: { main: result }, finalPhase: 'main' };
   } catch (err) {
@@ -163,21 +192,28 @@ async function trainSingle(data: TrainingData, hours: Float32Array, config: Trai
  * the first `expertDataFraction` of the samples; then a gate learns to weigh
  * the experts on the first `gateTrainFraction`, validated on the rest.
  */
-async function trainMixture(data: TrainingData, hours: Float32Array, config: TrainConfig, run: SupervisedRunOptions): Promise<Trained> {
+async function trainMixture(data: TrainingData, targets: Targets, config: TrainConfig, run: SupervisedRunOptions): Promise<Trained> {
   const moe = config.moe;
   if (!moe) throw new Error('a mixture needs its moe configuration');
   const groups = samplesInDataOrder(data);
   const sampleCount = groups.length;
   const perExpert = moe.expertDataFraction / moe.experts;
   const gateSplit = splitGroups(groups, 1 - moe.gateTrainFraction);
-  const prepared = prepareInputs(data, hours, config, gateSplit.train);
+  const prepared = prepareInputs(data, targets, config, gateSplit.train);
   const network = buildMixture(
     { type: 'moe', seqLen: data.seqLen, inFeatures: data.featureCount, experts: Array.from({ length: moe.experts }, (): RegressorSpec => moe.expert), gateHidden: moe.gateHidden },
     config.seed,
   );
   const phases: Record<string, SupervisedResult> = {};
   const total = moe.experts + 1;
-  const base = { seqLen: data.seqLen, featureCount: data.featureCount, windows: prepared.windows, targets: prepared.targets, targetScale: prepared.targetScale };
+  const base = {
+    seqLen: data.seqLen,
+    featureCount: data.featureCount,
+    windows: prepared.windows,
+    targets: prepared.targets,
+    targetWidth: prepared.targetWidth,
+    targetScale: prepared.targetScale,
+  };
   try {
     for (let k = 0; k < moe.experts; k++) {
       const slice = groups.slice(Math.floor(sampleCount * k * perExpert), Math.floor(sampleCount * (k + 1) * perExpert));
@@ -190,15 +226,16 @@ async function trainMixture(data: TrainingData, hours: Float32Array, config: Tra
           phase: `expert${k}`,
           params: expert.params,
           trainable: expert.params.trainable(),
-          forward: (x, _rows, ctx) => expert.apply(x, ctx) as tf.Tensor1D,
+          forward: (x, _rows, ctx) => expert.apply(x, ctx),
+          replica: { spec: moe.expert },
         },
-        { ...base, train: split.train, validation: split.validation },
+        { ...base, train: split.train, heldOut: split.heldOut },
         moe.expertTraining,
         run,
       );
     }
     run.onEvent?.({ type: 'phase', phase: 'gate', elapsedSec: totalSeconds(phases), index: moe.experts, total, description: `gate over ${moe.experts} experts` });
-    phases.gate = await runSupervised(gateTask(network, moe.finetuneExperts, base), { ...base, train: gateSplit.train, validation: gateSplit.validation }, moe.gateTraining, run);
+    phases.gate = await runSupervised(gateTask(network, moe.finetuneExperts, base), { ...base, train: gateSplit.train, heldOut: gateSplit.heldOut }, moe.gateTraining, run);
     return { network, normalization: prepared.normalization, targetScale: prepared.targetScale, split: gateSplit, phases, finalPhase: 'gate' };
   } catch (err) {
     network.dispose();
@@ -206,30 +243,69 @@ async function trainMixture(data: TrainingData, hours: Float32Array, config: Tra
   }
 }
 
-/** Frozen experts are evaluated once for every row; the gate then trains on their outputs. */
-function gateTask(network: MixtureNetwork, finetune: boolean, inputs: Pick<SupervisedInputs, 'windows' | 'seqLen' | 'featureCount'>): SupervisedTask {
+/**
+ * Frozen experts are evaluated once for every row; the gate then trains on
+ * their outputs ([rows, E] or, for experts of `width` outputs, [rows, E, width]).
+ */
+function gateTask(network: MixtureNetwork, finetune: boolean, inputs: Pick<SupervisedInputs, 'windows' | 'seqLen' | 'featureCount' | 'targetWidth'>): SupervisedTask {
   const gateParams = network.params.trainable().filter((p) => p.name.startsWith('gate/'));
   if (finetune) {
-    return { phase: 'gate', params: network.params, trainable: network.params.trainable(), forward: (x, _rows, ctx) => network.apply(x, ctx) as tf.Tensor1D };
+    return { phase: 'gate', params: network.params, trainable: network.params.trainable(), forward: (x, _rows, ctx) => network.apply(x, ctx) };
   }
   const k = network.experts.length;
+  const width = inputs.targetWidth ?? 1;
+  const per = k * width;
   const rows = inputs.windows.length / (inputs.seqLen * inputs.featureCount);
   const all = Uint32Array.from({ length: rows }, (_, i) => i);
-  const outputs = new Float32Array(rows * k);
+  const outputs = new Float32Array(rows * per);
   network.experts.forEach((expert, e) => {
-    const predictions = predictRows({ forward: (x, _r, ctx) => expert.apply(x, ctx) as tf.Tensor1D }, inputs, all);
-    for (let i = 0; i < rows; i++) outputs[i * k + e] = predictions[i];
+    const predictions = predictRows({ forward: (x, _r, ctx) => expert.apply(x, ctx) }, inputs, all, 256, width);
+    for (let i = 0; i < rows; i++) outputs.set(predictions.subarray(i * width, (i + 1) * width), i * per + e * width);
   });
   return {
     phase: 'gate',
     params: network.params,
     trainable: gateParams,
     forward: (x, batchRows) => {
-      const picked = new Float32Array(batchRows.length * k);
-      for (let i = 0; i < batchRows.length; i++) picked.set(outputs.subarray(batchRows[i] * k, (batchRows[i] + 1) * k), i * k);
-      return network.mix(x, tf.tensor2d(picked, [batchRows.length, k]));
+      const picked = new Float32Array(batchRows.length * per);
+      for (let i = 0; i < batchRows.length; i++) picked.set(outputs.subarray(batchRows[i] * per, (batchRows[i] + 1) * per), i * per);
+      return network.mix(x, width === 1 ? tf.tensor2d(picked, [batchRows.length, k]) : tf.tensor3d(picked, [batchRows.length, k, width]));
     },
   };
+}
+
+/**
+ * Held-out scores of a wait-risk network, as the wait-risk model reports
+ * them: log loss and Brier score of "submitting at this probe still
+ * interrupts" (W > the row's own time left), and that event's share. The
+ * risk comes from the predictor validation uses, on the raw windows.
+ */
+function heldOutRiskScores(data: TrainingData, trained: Trained, manifest: ModelManifest): Record<string, number> {
+  const rows = trained.split.heldOut;
+  const waits = data.waitSeconds;
+  if (rows.length === 0 || !waits) return {};
+  // Not disposed here: the predictor wraps the trained network, which trainModel disposes.
+  const predictor = predictorFor(trained.network, manifest);
+  const window = data.seqLen * data.featureCount;
+  const col = columnIndex(data.featureNames, 'training data');
+  const chunk = 512;
+  let logLoss = 0;
+  let brier = 0;
+  let positives = 0;
+  for (let from = 0; from < rows.length; from += chunk) {
+    const part = rows.subarray(from, Math.min(rows.length, from + chunk));
+    const risk = predictor.predictRisk!(gatherWindows(data.features, part, window), part.length);
+    for (let j = 0; j < part.length; j++) {
+      const i = part[j];
+      const left = timeToPredEndHours(data.features, i * window + (data.seqLen - 1) * data.featureCount, col);
+      const p = Math.min(1 - 1e-6, Math.max(1e-6, risk[j]));
+      const label = waits[i] / 3600 > left ? 1 : 0;
+      logLoss -= label ? Math.log(p) : Math.log(1 - p);
+      brier += (p - label) ** 2;
+      positives += label;
+    }
+  }
+  return { heldOutLogLoss: logLoss / rows.length, heldOutBrier: brier / rows.length, heldOutInterruptShare: positives / rows.length };
 }
 
 function totalSeconds(phases: Record<string, SupervisedResult>): number {
@@ -246,13 +322,13 @@ function buildManifest(data: TrainingData, config: TrainConfig, backend: Backend
     parameters: trained.network.params.count(),
   };
   if (final.bestEpoch !== null) metrics.bestEpoch = final.bestEpoch;
-  if (final.final.valMaeHours !== null) metrics.valMaeHours = final.final.valMaeHours;
-  if (final.final.valRmseHours !== null) metrics.valRmseHours = final.final.valRmseHours;
-  if (final.final.valLoss !== null) metrics.valLoss = final.final.valLoss;
+  if (final.final.heldOutMaeHours !== null) metrics.heldOutMaeHours = final.final.heldOutMaeHours;
+  if (final.final.heldOutRmseHours !== null) metrics.heldOutRmseHours = final.final.heldOutRmseHours;
+  if (final.final.heldOutLoss !== null) metrics.heldOutLoss = final.final.heldOutLoss;
   const last = final.history.at(-1);
   if (last) metrics.trainLoss = last.trainLoss;
   for (const [phase, result] of Object.entries(trained.phases)) {
-    if (phase !== trained.finalPhase && result.final.valMaeHours !== null) metrics[`${phase}ValMaeHours`] = result.final.valMaeHours;
+    if (phase !== trained.finalPhase && result.final.heldOutMaeHours !== null) metrics[`${phase}HeldOutMaeHours`] = result.final.heldOutMaeHours;
   }
   const t = config.kind === 'moe' && config.moe ? config.moe.gateTraining : config.training;
   return {
@@ -261,13 +337,16 @@ function buildManifest(data: TrainingData, config: TrainConfig, backend: Backend
     kind: config.kind,
     network: trained.network.spec,
     input: { featureMode: data.featureMode, featureNames: [...data.featureNames], seqLen: data.seqLen, normalization: trained.normalization },
-    target: { unit: 'hours', scale: trained.targetScale },
+    target:
+      config.target === 'wait-risk'
+        ? { unit: 'hours', scale: trained.targetScale, predicts: 'wait-risk', thresholdsHours: [...RISK_THRESHOLDS_HOURS] }
+        : { unit: 'hours', scale: trained.targetScale },
     dataset: {
       hash: data.datasetHash,
       rows: rowCount(data),
       samples: samplesInDataOrder(data).length,
       trainRows: trained.split.train.length,
-      validationRows: trained.split.validation.length,
+      heldOutRows: trained.split.heldOut.length,
     },
     hyperParameters: {
       preset: config.preset,

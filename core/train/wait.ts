@@ -44,5 +44,6 @@ export function fitWaitKind(kind: WaitModelKind, dataset: Dataset, train: ArrayL
   };
   // The cluster the dataset was simulated on: free-node features are fractions of it.
   const clusterNodes = dataset.manifest.config.sim.nodes;
-  return kind === WAIT_RISK_KIND ? fitWaitRiskModel({ ...rows, heldOut }, { clusterNodes }) : fitWaitModel({ ...rows, validation: heldOut }, { clusterNodes });
+  if (kind !== WAIT_RISK_KIND) return fitWaitModel({ ...rows, heldOut }, { clusterNodes });
+  return fitWaitRiskModel({ ...rows, heldOut, forecastWaitSec: dataset.columns.forecast_wait_sec }, { clusterNodes, scheduler: dataset.manifest.config.sim });
 }

@@ -12,7 +12,7 @@ import type { RewardStats } from './stats.js';
 import { modelBatchSize } from './run.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
 import { loadLevelOf, rewardStats } from './stats.js';
-import { sha256OfFile } from '../trace/hash.js';
+import { sha256OfFile } from '../trace/index.js';
 import { chunks, runValidationTasks, threadsFor } from './tasks.js';
 
 export interface CalibrationRequest {

@@ -2,6 +2,7 @@ import { FEATURE_NAMES } from '../sim/features.js';
 import { createRng } from '../model/rng.js';
 import { columnIndex, timeToPredEndHours } from '../model/wait-features.js';
 import { z } from 'zod';
+import type { QueueState } from '../sim/forecast.js';
 
 /**
  * How a model's outputs become submit decisions at the online decision points.
@@ -45,6 +46,8 @@ export interface DecisionKey {
   decision: number;
   /** Hours until pred's end (hoursLeftInWindow): what a rule's maxLeadHours reads; absent: unknown, the cap holds back. */
   hoursLeft?: number;
+  /** The queue at the decision, for a model that makes the scheduler's start estimate (wait-risk). */
+  queue?: () => QueueState;
 }
 
 export interface Decision {

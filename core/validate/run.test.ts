@@ -14,7 +14,7 @@ import { loadTraceFile } from '../trace/index.js';
 import { calibrateSubmitRule, candidateRules } from './calibrate.js';
 import { runCalibration } from './calibration-run.js';
 import { readValidationRecords, readValidationSummary } from './output.js';
-import { parseRewardLog } from './rewardLog.js';
+import { parseRewardLog } from './reward-log.js';
 import { policiesOfRun, runValidation } from './run.js';
 import type { ValidationRequest } from './run.js';
 import { summarizeRecords } from './summary.js';
@@ -93,7 +93,7 @@ describe('validation runs', () => {
     const threaded = await runCalibration({ tracePath: TRACE, schedule, modelDir, backend: 'wasm', candidates }, { workers: 2 });
     const model = await loadModel(modelDir);
     const workload = prepareWorkload((await loadTraceFile(TRACE)).jobs, parseSimConfig({}));
-    const inline = await calibrateSubmitRule(workload, schedule, [0, 1, 2, 3, 4], (w, n) => model.predictHours(w, n), candidates);
+    const inline = await calibrateSubmitRule(workload, schedule, [0, 1, 2, 3, 4], (w, n) => model.predictHours!(w, n), candidates);
     model.dispose();
     // The threaded run also scores the baselines and the low-load samples; the rules' own numbers must match exactly.
     expect(threaded.trials.map((t) => ({ rule: t.rule, stats: t.stats }))).toEqual(inline.trials);

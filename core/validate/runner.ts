@@ -10,6 +10,7 @@ import type { Workload } from '../sim/workload.js';
 import { loadTraceFile } from '../trace/index.js';
 import type { Job } from '../trace/index.js';
 import type { ThresholdRule } from './calibrate.js';
+import type { DecisionKey } from './decide.js';
 import type { ModelPolicy, SampleOutcome, ValidationPolicy } from './policies.js';
 import { simulateBaselineSample, simulateOnlineSamples, simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator } from './simulate.js';
@@ -89,9 +90,9 @@ export function createValidationRunner(init: ValidationInit): (task: ValidationT
     const [workload, model] = await Promise.all([workloadFor(init.sim.waitWindow), modelFor(policy)]);
     const evaluate = modelEvaluator(model, policy);
     let modelSeconds = 0;
-    const timed: BatchEvaluator = (windows, count) => {
+    const timed: BatchEvaluator = (windows, count, keys) => {
       const t0 = performance.now();
-      const out = evaluate(windows, count);
+      const out = evaluate(windows, count, keys);
       modelSeconds += (performance.now() - t0) / 1000;
       return out;
     };
@@ -117,21 +118,32 @@ export type ValidationModel = Pick<Predictor, 'seqLen' | 'featureNames' | 'actio
   predictRisk?: WaitPredictor['predictRisk'];
 };
 
-/** One output per window: reward hours for a regressor rule, the risk for a risk rule, P(submit) for a policy rule. */
-export function modelEvaluator(model: ValidationModel, policy: ModelPolicy): (windows: Float32Array, count: number) => Float32Array {
+/**
+ * One output per window: reward hours for a regressor rule, the risk for a
+ * risk rule, P(submit) for a policy rule. `keys` carry what a decision sees
+ * besides its window (the queue, for a wait-risk model's start estimate).
+ */
+export function modelEvaluator(model: ValidationModel, policy: ModelPolicy): (windows: Float32Array, count: number, keys?: readonly DecisionKey[]) => Float32Array {
   const windowSize = model.seqLen * model.featureNames.length;
   const check = (windows: Float32Array, count: number): void => {
     if (windows.length !== count * windowSize) {
       throw new Error(`${policy.modelDir} reads windows of ${model.seqLen} x ${model.featureNames.length}; the simulator gives ${windows.length / count} values per window`);
     }
   };
-  if (policy.rule.kind === 'regressor' || policy.rule.kind === 'risk') {
-    const wanted = policy.rule.kind === 'risk' ? model.predictRisk?.bind(model) : model.predictHours?.bind(model);
-    const says = policy.rule.kind === 'risk' ? 'the risk of interruption (a risk rule needs a wait-risk model)' : 'reward hours (a regressor rule needs a regressor)';
-    if (!wanted) throw new Error(`${policy.modelDir} is a ${model.kind} model: it does not predict ${says}`);
+  if (policy.rule.kind === 'risk') {
+    const risk = model.predictRisk?.bind(model);
+    if (!risk) throw new Error(`${policy.modelDir} is a ${model.kind} model: it does not predict the risk of interruption (a risk rule needs a wait-risk model, or a network trained with target wait-risk)`);
+    return (windows, count, keys = []) => {
+      check(windows, count);
+      return risk(windows, count, keys.map((key) => key.queue));
+    };
+  }
+  if (policy.rule.kind === 'regressor') {
+    const hours = model.predictHours?.bind(model);
+    if (!hours) throw new Error(`${policy.modelDir} is a ${model.kind} model: it does not predict reward hours (a regressor rule needs a regressor)`);
     return (windows, count) => {
       check(windows, count);
-      return wanted(windows, count);
+      return hours(windows, count);
     };
   }
   const probabilities = model.actionProbabilities?.bind(model);

@@ -1,6 +1,7 @@
 import { ChainRun, simulateSample } from '../sim/chain.js';
 import type { ChainPolicy, ChainSchedule, SampleResult, SimulateOptions } from '../sim/chain.js';
 import type { Workload } from '../sim/workload.js';
+import type { QueueState } from '../sim/forecast.js';
 import { decideFromOutput, hoursLeftInWindow, predecessorEndedDecision } from './decide.js';
 import type { Decision, DecisionKey, DecisionRule } from './decide.js';
 import type { BaselinePolicy, SampleOutcome } from './policies.js';
@@ -104,13 +105,13 @@ export async function simulateRuleSet(
   }));
   let active = live;
   while (active.length > 0) {
-    const asking: { chain: Live; features: Float32Array; hoursLeft: number }[] = [];
+    const asking: { chain: Live; features: Float32Array; hoursLeft: number; queue: () => QueueState }[] = [];
     for (const chain of active) {
       const point = chain.run.advanceToNextDecision();
       if (point.kind === 'done') {
         rules.forEach((rule, r) => (chain.outcomes[r] ??= outcomeOf(point.result, predecessorEndedDecision(rule), chain.decisions)));
       } else {
-        asking.push({ chain, features: point.context.features, hoursLeft: hoursLeftInWindow(point.context.features) });
+        asking.push({ chain, features: point.context.features, hoursLeft: hoursLeftInWindow(point.context.features), queue: point.context.queue });
       }
     }
     if (asking.length === 0) break;
@@ -120,7 +121,7 @@ export async function simulateRuleSet(
     const outputs = await evaluate(
       windows,
       asking.length,
-      asking.map(({ chain }) => ({ sampleIndex: chain.run.index, decision: chain.decisions })),
+      asking.map(({ chain, queue }) => ({ sampleIndex: chain.run.index, decision: chain.decisions, queue })),
     );
     stats.calls++;
     stats.windows += asking.length;

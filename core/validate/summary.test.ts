@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatRewardsCsv, parseRewardsCsv } from './rewardsCsv.js';
+import { formatRewardsCsv, parseRewardsCsv } from './rewards-csv.js';
 import { loadLevelOf, median, rewardStats } from './stats.js';
 import { summarizeRecords, summarySchema } from './summary.js';
 import type { SampleReward } from './summary.js';

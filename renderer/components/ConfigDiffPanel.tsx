@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { DiffRow } from '../lib/configDiff.js';
-import { diffConfigs } from '../lib/configDiff.js';
-import { PipelineConfigSchema } from '../../core/pipeline/config.js';
+import type { DiffRow } from '../lib/config-diff.js';
+import { diffConfigs } from '../lib/config-diff.js';
+import { PipelineConfigSchema } from '../../core/pipeline/browser.js';
 import { services } from '../services.js';
 
 /** A config as the CLI runs it: the schema's defaults filled in, so a field left out and its default compare equal. */

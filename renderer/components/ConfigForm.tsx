@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { RichText } from './RichText.js';
-import type { FormField, FormSection } from '../lib/configForm.js';
-import { fieldId, formatInput, getAt, parseInput } from '../lib/configForm.js';
+import type { FormField, FormSection } from '../lib/config-form.js';
+import { fieldId, formatInput, getAt, parseInput } from '../lib/config-form.js';
 
 /**
  * One section of the experiment form, generated from the config schema's

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { CompareData } from '../../core/api/experiment.js';
-import { policyColors } from '../../core/charts/palette.js';
+import { policyColors } from '../../core/charts/index.js';
 import { Chart } from '../charts/Chart.js';
-import type { CurveAxis, RunCurve } from '../lib/curvesOverlay.js';
-import { curveOf, curvesCsv, curvesOption } from '../lib/curvesOverlay.js';
+import type { CurveAxis, RunCurve } from '../lib/curves-overlay.js';
+import { curveOf, curvesCsv, curvesOption } from '../lib/curves-overlay.js';
 import { services } from '../services.js';
 import { useThemeStore } from '../stores/theme.js';
 

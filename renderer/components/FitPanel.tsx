@@ -6,12 +6,12 @@ const METRICS: Record<string, { label: string; unit: 'h' | 'count' | 'loss' | 's
   heldOutBrier: { label: 'Brier score of the risk, held-out samples (lower is better)', unit: 'loss' },
   heldOutLogLoss: { label: 'log loss of the risk, held-out samples', unit: 'loss' },
   heldOutInterruptShare: { label: 'held-out decisions where submitting would interrupt', unit: 'share' },
-  validationWaitMaeHours: { label: 'wait error (MAE), held-out samples', unit: 'h' },
-  validationMeanWaitHours: { label: 'mean wait, held-out samples', unit: 'h' },
-  validationMae: { label: 'reward error (MAE), held-out samples', unit: 'h' },
-  valMaeHours: { label: 'reward error (MAE), held-out samples', unit: 'h' },
-  valRmseHours: { label: 'reward error (RMSE), held-out samples', unit: 'h' },
-  valLoss: { label: 'validation loss', unit: 'loss' },
+  heldOutWaitMaeHours: { label: 'wait error (MAE), held-out samples', unit: 'h' },
+  heldOutMeanWaitHours: { label: 'mean wait, held-out samples', unit: 'h' },
+  heldOutMae: { label: 'reward error (MAE), held-out samples', unit: 'h' },
+  heldOutMaeHours: { label: 'reward error (MAE), held-out samples', unit: 'h' },
+  heldOutRmseHours: { label: 'reward error (RMSE), held-out samples', unit: 'h' },
+  heldOutLoss: { label: 'held-out loss', unit: 'loss' },
   trainLoss: { label: 'training loss', unit: 'loss' },
   trainRows: { label: 'training rows', unit: 'count' },
   epochs: { label: 'epochs run', unit: 'count' },
@@ -42,10 +42,10 @@ export function FitPanel({ fit }: { fit: ModelFit }) {
     <div className="fit-panel" data-testid="fit-panel" data-kind={fit.kind}>
       <p className="fit-description">
         <strong>{fit.kind}</strong>: {fit.description}.
-        {fit.trainRows !== null && fit.validationRows !== null && (
+        {fit.trainRows !== null && fit.heldOutRows !== null && (
           <>
             {' '}
-            Fitted on {formatInt(fit.trainRows)} rows; {formatInt(fit.validationRows)} rows of the latest training samples held out to measure it.
+            Fitted on {formatInt(fit.trainRows)} rows; {formatInt(fit.heldOutRows)} rows of the latest training samples held out to measure it.
           </>
         )}
       </p>

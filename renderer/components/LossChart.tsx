@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
-import type { LossView } from '../charts/experimentOptions.js';
-import { lossData, lossFrame } from '../charts/experimentOptions.js';
+import type { LossView } from '../charts/experiment-options.js';
+import { lossData, lossFrame } from '../charts/experiment-options.js';
 import { echarts } from '../charts/echarts.js';
 import type { ChartTheme } from '../charts/theme.js';
-import type { TrainCurves } from '../lib/trainCurves.js';
+import type { TrainCurves } from '../lib/train-curves.js';
 
 interface LossChartProps {
   curves: TrainCurves;
@@ -27,7 +27,7 @@ export function LossChart({ curves, view, theme, testId }: LossChartProps) {
   latest.current = { curves, view };
 
   const extent = (c: TrainCurves): [number, number] => {
-    const xs = [c.stepLoss[0]?.[0], c.stepLoss.at(-1)?.[0], c.valLoss[0]?.[0], c.valLoss.at(-1)?.[0]].filter((x): x is number => x !== undefined);
+    const xs = [c.stepLoss[0]?.[0], c.stepLoss.at(-1)?.[0], c.heldOutLoss[0]?.[0], c.heldOutLoss.at(-1)?.[0]].filter((x): x is number => x !== undefined);
     return xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   };
 
@@ -75,17 +75,17 @@ export function LossChart({ curves, view, theme, testId }: LossChartProps) {
 
   useEffect(applyData, [curves, view.smoothing]);
 
-  const points = curves.stepLoss.length + curves.valLoss.length;
+  const points = curves.stepLoss.length + curves.heldOutLoss.length;
   return (
     <div
       ref={ref}
       className="chart-canvas loss-canvas"
       role="img"
-      aria-label="Training and validation loss by step"
+      aria-label="Training and held-out loss by step"
       data-testid={testId}
       data-points={points}
       data-steps={curves.stepLoss.length}
-      data-epochs={curves.valLoss.length}
+      data-epochs={curves.heldOutLoss.length}
     />
   );
 }

@@ -1,5 +1,5 @@
 /** Display formats. Trace times are cluster-local clock seconds encoded as UTC, shown as logged (no time zone). */
-import { formatClock } from '../../core/trace/clock.js';
+import { formatClock } from '../../core/trace/browser.js';
 
 const intFormat = new Intl.NumberFormat('en-US');
 

@@ -1,12 +1,12 @@
 import type { ReactNode } from 'react';
 import { useEffect, useMemo, useState } from 'react';
 import type { CompareData, ExportKind, SampleTimeline } from '../../core/api/experiment.js';
-import { policyColors } from '../../core/charts/palette.js';
+import { policyColors } from '../../core/charts/index.js';
 import { exportChartPng, exportRunFile } from '../actions.js';
 import { Chart } from '../charts/Chart.js';
-import type { CompareChart } from '../charts/compareOptions.js';
-import { compareOptions, identicalPolicies, recordsByPolicy, sampleAtTimelinePoint, tradeoffChartOption } from '../charts/compareOptions.js';
-import { sampleTimelineOption, timelineMarkColors } from '../charts/experimentOptions.js';
+import type { CompareChart } from '../charts/compare-options.js';
+import { compareOptions, identicalPolicies, recordsByPolicy, sampleAtTimelinePoint, tradeoffChartOption } from '../charts/compare-options.js';
+import { sampleTimelineOption, timelineMarkColors } from '../charts/experiment-options.js';
 import { CurvesPanel } from '../components/CurvesPanel.js';
 import { DownloadIcon, FlaskIcon } from '../components/icons.js';
 import { ErrorNotice } from '../components/Notices.js';

@@ -1,12 +1,12 @@
 import { useEffect, useMemo } from 'react';
 import { Chart } from '../charts/Chart.js';
-import { WINDOW_COLORS, windowsOption } from '../charts/experimentOptions.js';
+import { WINDOW_COLORS, windowsOption } from '../charts/experiment-options.js';
 import { ConfigField, ConfigFields } from '../components/ConfigForm.js';
 import { FileIcon, FolderIcon, PlayIcon, SaveIcon } from '../components/icons.js';
 import { useConnected } from '../components/Notices.js';
 import { RichText } from '../components/RichText.js';
-import type { FormField, FormSection } from '../lib/configForm.js';
-import { allFields, experimentFormModel, getAt } from '../lib/configForm.js';
+import type { FormField, FormSection } from '../lib/config-form.js';
+import { allFields, experimentFormModel, getAt } from '../lib/config-form.js';
 import { formatDate, formatInt } from '../lib/format.js';
 import { experimentWindows, windowWarnings } from '../lib/windows.js';
 import type { SampleWindow } from '../lib/windows.js';
@@ -48,12 +48,14 @@ function TracePicker({ value, onChange }: { value: unknown; onChange: (v: unknow
   );
 }
 
-function WindowLegend({ w }: { w: SampleWindow | null }) {
+/** A period's window; `configured`: the samples the form asks for (the run keeps fewer when their replay would reach the validation period). */
+function WindowLegend({ w, configured }: { w: SampleWindow | null; configured: number }) {
   if (!w) return null;
   return (
     <span className="window-legend" data-testid={`window-${w.kind}`}>
       <span className="swatch" style={{ background: WINDOW_COLORS[w.kind] }} />
-      <strong>{w.kind === 'training' ? 'Training' : 'Validation'}</strong> {formatDate(w.startSec)} → {formatDate(w.endSec)} · {formatInt(w.samples)} samples
+      <strong>{w.kind === 'training' ? 'Training' : 'Validation'}</strong> {formatDate(w.fromSec)} → {formatDate(w.toSec)} · {formatInt(w.samples)}
+      {w.samples !== configured ? ` of ${formatInt(configured)}` : ''} samples
     </span>
   );
 }
@@ -71,7 +73,7 @@ function TracePanel({ model }: { model: FormSection }) {
   const windows = useMemo(() => (shown ? experimentWindows(shown) : { training: null, validation: null }), [shown]);
   const data = range?.status === 'ready' ? range.data : null;
   const option = useMemo(() => (data ? windowsOption(data.series, data.capacityNodes, [windows.training, windows.validation], theme) : null), [data, windows, theme]);
-  const warnings = windowWarnings(windows, data);
+  const warnings = shown ? windowWarnings(shown, windows, data) : [];
   return (
     <section className="panel" aria-label="Trace and windows" data-testid="trace-panel">
       <div className="panel-head">
@@ -101,8 +103,8 @@ function TracePanel({ model }: { model: FormSection }) {
           )}
         </div>
         <div className="window-legends">
-          <WindowLegend w={windows.training} />
-          <WindowLegend w={windows.validation} />
+          <WindowLegend w={windows.training} configured={shown?.dataset.samples ?? 0} />
+          <WindowLegend w={windows.validation} configured={shown?.validation.samples ?? 0} />
         </div>
       </div>
       {option && (

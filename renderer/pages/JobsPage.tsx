@@ -2,12 +2,12 @@ import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { JobColumns } from '../../core/api/trace.js';
 import { exportCurrent } from '../actions.js';
 import { DownloadIcon } from '../components/icons.js';
-import type { JobColumnKey } from '../lib/jobView.js';
-import { parseQuery, runSec, waitSec } from '../lib/jobView.js';
+import type { JobColumnKey } from '../lib/job-view.js';
+import { parseQuery, runSec, waitSec } from '../lib/job-view.js';
 import { formatClockMinutes, formatDuration, formatInt, formatLimit } from '../lib/format.js';
 import type { VirtualColumn } from '../table/VirtualTable.js';
 import { VirtualTable } from '../table/VirtualTable.js';
-import { useJobTableStore } from '../stores/jobTable.js';
+import { useJobTableStore } from '../stores/job-table.js';
 import { useTraceStore } from '../stores/trace.js';
 
 function jobColumns(c: JobColumns): VirtualColumn<JobColumnKey>[] {

@@ -2,7 +2,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { useMemo, useState } from 'react';
 import type { CapacitySource, TraceSummary } from '../../core/api/trace.js';
 import { Chart } from '../charts/Chart.js';
-import { histogramOption, queueOption, submissionsOption, utilisationOption } from '../charts/traceOptions.js';
+import { histogramOption, queueOption, submissionsOption, utilisationOption } from '../charts/trace-options.js';
 import { formatDate, formatDuration, formatDurationCompact, formatInt, formatNumber, formatPercent } from '../lib/format.js';
 import { useThemeStore } from '../stores/theme.js';
 import { useTraceStore } from '../stores/trace.js';

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import type { ModelFit, RunInfo } from '../../core/api/experiment.js';
-import { policyColors } from '../../core/charts/palette.js';
+import { policyColors } from '../../core/charts/index.js';
 import { CompareIcon, FlaskIcon, PlayIcon, StopIcon } from '../components/icons.js';
 import { LossChart, resetZoom } from '../components/LossChart.js';
 import { ErrorNotice, useConnected } from '../components/Notices.js';
@@ -80,7 +80,7 @@ export function HeadlineTable({ run }: { run: RunInfo }) {
 
 /** The model's held-out wait (or reward) error, for the KPI of a closed-form model. */
 function fitError(fit: ModelFit | null): { value: string; note: string } | null {
-  const hours = fit?.metrics.validationWaitMaeHours ?? fit?.metrics.validationMae;
+  const hours = fit?.metrics.heldOutWaitMaeHours ?? fit?.metrics.heldOutMae;
   if (hours !== undefined) return { value: `${formatFixed(hours, 2)} h`, note: 'MAE of the wait, held-out samples' };
   const brier = fit?.metrics.heldOutBrier;
   if (brier !== undefined) return { value: formatFixed(brier, 3), note: 'Brier score of the risk, held-out samples' };
@@ -221,8 +221,8 @@ export function RunPage() {
                 ? `stopped early, best epoch ${curves.earlyStop.bestEpoch}`
                 : curves.phase && curves.phase !== 'main'
                   ? `phase ${curves.phase}`
-                  : training?.bestValLoss != null
-                    ? `best val loss ${formatNumber(training.bestValLoss, 4)}`
+                  : training?.bestHeldOutLoss != null
+                    ? `best val loss ${formatNumber(training.bestHeldOutLoss, 4)}`
                     : 'when training starts'
             }
             testId="kpi-epoch"

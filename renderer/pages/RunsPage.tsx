@@ -9,8 +9,8 @@ import { useCompareStore } from '../stores/compare.js';
 import { useRunsStore } from '../stores/runs.js';
 import { useUiStore } from '../stores/ui.js';
 import { RunStateBadge } from './RunPage.js';
-import type { RunSort, RunSortKey } from '../lib/runsView.js';
-import { matchesQuery, parseTags, sortRuns } from '../lib/runsView.js';
+import type { RunSort, RunSortKey } from '../lib/runs-view.js';
+import { matchesQuery, parseTags, sortRuns } from '../lib/runs-view.js';
 import { ConfigDiffPanel } from '../components/ConfigDiffPanel.js';
 
 /** Where a run is: the running stage and its share, or how it ended. */

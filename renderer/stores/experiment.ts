@@ -1,8 +1,8 @@
 import { create } from 'zustand';
 import type { Preset, TraceChoice, TraceRange } from '../../core/api/experiment.js';
 import { ApiError } from '../../core/api/protocol.js';
-import type { ConfigCheck } from '../lib/configForm.js';
-import { checkConfig, getAt, setAt } from '../lib/configForm.js';
+import type { ConfigCheck } from '../lib/config-form.js';
+import { checkConfig, getAt, setAt } from '../lib/config-form.js';
 import { services } from '../services.js';
 
 /**

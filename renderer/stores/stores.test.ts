@@ -9,7 +9,7 @@ import { ServiceError } from '../../core/api/errors.js';
 import type { ApiHandlers } from '../../core/api/handlers.js';
 import type { AppHost } from '../host/types.js';
 import { setServices } from '../services.js';
-import { useJobTableStore } from './jobTable.js';
+import { useJobTableStore } from './job-table.js';
 import { useRecentStore } from './recent.js';
 import { useTasksStore } from './tasks.js';
 import { useTraceStore } from './trace.js';

@@ -5,7 +5,7 @@ import type { RejectedRow, TraceSample, TraceSource, TraceSummary } from '../../
 import type { PickedTrace } from '../host/types.js';
 import { uploadFile } from '../lib/upload.js';
 import { services } from '../services.js';
-import { useJobTableStore } from './jobTable.js';
+import { useJobTableStore } from './job-table.js';
 import { useRecentStore } from './recent.js';
 import { isCancelled, useTasksStore } from './tasks.js';
 import { useUiStore } from './ui.js';
@@ -214,7 +214,7 @@ export const useTraceStore = create<TraceState>()((set, get) => ({
       status: 'idle',
       summary: null,
       target: null,
-      lost: `${name} is no longer open in mirage serve (it was restarted). A browser cannot reopen an uploaded file by itself: open it again.`,
+      lost: `${name} is no longer open in mirage serve (it was restarted, or this page was away longer than it keeps a trace for a page). A browser cannot reopen an uploaded file by itself: open it again.`,
     });
     const page = useUiStore.getState().page;
     if (page === 'overview' || page === 'jobs' || page === 'rejected') useUiStore.getState().navigate('start');

@@ -44,7 +44,8 @@ export function fakeSample(init: FakeSourceInit, index: number): SimulatedSample
     }
     const submitSec = sampleStartSec + decision * SNAPSHOT_SEC;
     const succStartSec = submitSec + succWait * SNAPSHOT_SEC;
-    return { submitSec, succStartSec, rewardSeconds: succStartSec - predEndSec, features };
+    // The start estimate: an upper bound of the wait, as the scheduler's tends to be.
+    return { submitSec, succStartSec, rewardSeconds: succStartSec - predEndSec, features, forecastWaitSec: 2 * succWait * SNAPSHOT_SEC };
   });
   return { index, sampleStartSec, predSubmitSec, predStartSec, predEndSec, avgWaitMinutes: index % 11, queueLength: index % 5, runs };
 }

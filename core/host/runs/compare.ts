@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompareData, ComparePolicy } from '../../api/experiment.js';
 import { ServiceError } from '../../api/errors.js';
-import { parseRewardsCsv } from '../../validate/rewardsCsv.js';
+import { parseRewardsCsv } from '../../validate/rewards-csv.js';
 import { BASELINE_KINDS } from '../../validate/policies.js';
 import { summarizeRecords } from '../../validate/summary.js';
 import type { SampleReward } from '../../validate/summary.js';

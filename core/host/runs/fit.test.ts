@@ -18,8 +18,8 @@ function runFolder(): string {
     JSON.stringify({
       kind: 'wait-linear',
       features: Array.from({ length: 16 }, (_, i) => `f${i}`),
-      dataset: { rows: 672, trainRows: 252, validationRows: 133, skippedRows: 0 },
-      metrics: { trainRows: 252, validationWaitMaeHours: 0.25 },
+      dataset: { rows: 672, trainRows: 252, heldOutRows: 133, skippedRows: 0 },
+      metrics: { trainRows: 252, heldOutWaitMaeHours: 0.25 },
     }),
   );
   writeFileSync(
@@ -36,9 +36,9 @@ describe("a run's model fit", () => {
       kind: 'wait-linear',
       closedForm: true,
       description: 'ridge regression of the queue wait on 16 queue features, fitted in closed form (no epochs, no TensorFlow.js)',
-      metrics: { trainRows: 252, validationWaitMaeHours: 0.25 },
+      metrics: { trainRows: 252, heldOutWaitMaeHours: 0.25 },
       trainRows: 252,
-      validationRows: 133,
+      heldOutRows: 133,
       calibration: { rule: 'submit when the predicted reward is at least -0.1 h (and below 500 h), 2 decisions in a row', samples: 19, candidates: 3 },
     });
   });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { heldOutNames } from '../../held-out-names.js';
 import type { ModelFit } from '../../api/experiment.js';
 
 /**
@@ -13,9 +14,9 @@ import type { ModelFit } from '../../api/experiment.js';
 const PipelineStagesSchema = z.object({ stages: z.array(z.object({ stage: z.string(), dir: z.string() })) });
 const ModelFileSchema = z.object({
   kind: z.string(),
-  metrics: z.record(z.string(), z.number()).optional(),
+  metrics: z.preprocess(heldOutNames, z.record(z.string(), z.number()).optional()),
   features: z.array(z.string()).optional(),
-  dataset: z.object({ trainRows: z.number(), validationRows: z.number(), heldOutRows: z.number() }).partial().optional(),
+  dataset: z.preprocess(heldOutNames, z.object({ trainRows: z.number(), heldOutRows: z.number() }).partial().optional()),
   network: z.object({ type: z.string() }).partial().optional(),
 });
 const CalibrationFileSchema = z.object({
@@ -72,7 +73,7 @@ export async function readModelFit(stageDirs: ReadonlyMap<string, string>): Prom
       : (model.network?.type ?? model.kind),
     metrics: model.metrics ?? {},
     trainRows: model.dataset?.trainRows ?? null,
-    validationRows: model.dataset?.validationRows ?? model.dataset?.heldOutRows ?? null,
+    heldOutRows: model.dataset?.heldOutRows ?? null,
     calibration: calibration?.success
       ? { rule: ruleText(calibration.data.rule), samples: calibration.data.samples ?? null, candidates: calibration.data.trials?.length ?? null }
       : null,

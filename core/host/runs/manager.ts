@@ -352,13 +352,13 @@ export class RunManager {
 
     const onTrainEvent = (event: TrainEvent) => {
       active.pendingTrain.push(event);
-      const t = active.info.training ?? { epoch: 0, epochs: 0, bestValLoss: null, samplesPerSec: null, etaSec: null };
+      const t = active.info.training ?? { epoch: 0, epochs: 0, bestHeldOutLoss: null, samplesPerSec: null, etaSec: null };
       if (event.type === 'start') {
         this.backend = event.backend;
         update({ backend: event.backend, training: { ...t, epoch: event.resumedFromEpoch, epochs: event.epochs } });
       } else if (event.type === 'epoch') {
-        const best = event.valLoss !== null && (t.bestValLoss === null || event.valLoss < t.bestValLoss) ? event.valLoss : t.bestValLoss;
-        update({ training: { epoch: event.epoch, epochs: event.epochs, bestValLoss: best, samplesPerSec: event.samplesPerSec, etaSec: event.etaSec } }, false);
+        const best = event.heldOutLoss !== null && (t.bestHeldOutLoss === null || event.heldOutLoss < t.bestHeldOutLoss) ? event.heldOutLoss : t.bestHeldOutLoss;
+        update({ training: { epoch: event.epoch, epochs: event.epochs, bestHeldOutLoss: best, samplesPerSec: event.samplesPerSec, etaSec: event.etaSec } }, false);
       } else if (event.type === 'step') {
         active.info = { ...active.info, training: { ...t, samplesPerSec: event.samplesPerSec } };
       }

@@ -1,7 +1,7 @@
-import { buildSampleJobs } from '../../sim/sampleJobs.js';
+import { buildSampleJobs } from '../../sim/sample-jobs.js';
 import { CHAIN_JOB_MINUTES, engineContext, PRED_ID, sampleStartSec, SUCC_ID } from '../../sim/chain.js';
 import type { ChainSchedule } from '../../sim/chain.js';
-import { FastEngine } from '../../sim/fastEngine.js';
+import { FastEngine } from '../../sim/fast-engine.js';
 import { selectJobs } from '../../sim/workload.js';
 import type { SubmitRange, Workload } from '../../sim/workload.js';
 

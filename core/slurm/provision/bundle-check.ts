@@ -1,5 +1,5 @@
-import type { PolicyManifest } from '../../policy/manifest.js';
-import { parseSlurmLimit } from '../../trace/limits.js';
+import type { PolicyManifest } from '../../policy/index.js';
+import { parseSlurmLimit } from '../../trace/index.js';
 import type { DecisionRule } from '../../validate/decide.js';
 import type { JobRecord } from '../client.js';
 

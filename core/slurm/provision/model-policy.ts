@@ -1,9 +1,9 @@
 import { FEATURE_NAMES } from '../../sim/features.js';
 import type { BackendChoice } from '../../model/backend.js';
-import { loadPolicyModel } from '../../policy/model.js';
-import type { PolicyModel } from '../../policy/model.js';
+import { loadPolicyModel } from '../../policy/index.js';
+import type { PolicyModel } from '../../policy/index.js';
 import type { DecisionRule } from '../../validate/decide.js';
-import type { ProvisionPolicy } from './policy.js';
+import type { ModelEvaluator, ProvisionPolicy } from './policy.js';
 import { modelPolicy } from './policy.js';
 
 export interface LoadedModelPolicy {
@@ -33,7 +33,7 @@ export async function loadModelPolicy(
   }
   // Imported here: the runner module loads TensorFlow.js, which a baseline run never needs.
   const { modelEvaluator } = await import('../../validate/runner.js');
-  let evaluate: (windows: Float32Array, count: number) => Float32Array;
+  let evaluate: ModelEvaluator['evaluate'];
   try {
     evaluate = modelEvaluator(model, { kind: 'model', modelDir, rule });
   } catch (error) {

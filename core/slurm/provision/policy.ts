@@ -1,4 +1,5 @@
-import type { DecisionRule } from '../../validate/decide.js';
+import type { QueueState } from '../../sim/forecast.js';
+import type { DecisionKey, DecisionRule } from '../../validate/decide.js';
 import { decideFromOutput, hoursLeftInWindow, predecessorEndedDecision } from '../../validate/decide.js';
 import type { JobRecord } from '../client.js';
 import { isFinished } from './snapshot.js';
@@ -20,6 +21,8 @@ export interface DecisionContext {
   recentWaitsSec: readonly number[];
   /** Consecutive decisions for this link, just before this one, whose output met the rule (rules with confirmations). */
   streak: number;
+  /** The queue now, time-scaled minutes, for a model that makes the scheduler's start estimate (snapshot.ts queueState). */
+  queue(): QueueState;
 }
 
 export interface PolicyDecision {
@@ -91,7 +94,7 @@ export interface ModelEvaluator {
   /** The model kind, for the event log. */
   kind: string;
   seqLen: number;
-  evaluate(windows: Float32Array, count: number): Float32Array | Promise<Float32Array>;
+  evaluate(windows: Float32Array, count: number, keys: readonly DecisionKey[]): Float32Array | Promise<Float32Array>;
 }
 
 /**
@@ -114,8 +117,9 @@ export function modelPolicy(model: ModelEvaluator, options: ModelPolicyOptions):
         return { submit: false, expected: null, expectedIsInt: false, reason: `history ${ctx.historySize}/${options.minHistory} snapshots` };
       }
       const window = ctx.window(model.seqLen);
-      const output = (await model.evaluate(window, 1))[0];
-      const d = decideFromOutput(rule, output, { sampleIndex: ctx.link, decision: ctx.decisionNumber, hoursLeft: hoursLeftInWindow(window) }, ctx.streak);
+      const key = { sampleIndex: ctx.link, decision: ctx.decisionNumber, hoursLeft: hoursLeftInWindow(window), queue: () => ctx.queue() };
+      const output = (await model.evaluate(window, 1, [key]))[0];
+      const d = decideFromOutput(rule, output, key, ctx.streak);
       const verdict = d.submit ? 'submit' : 'wait';
       if (rule.kind === 'regressor') {
         const hours = d.expected / options.timeScale;

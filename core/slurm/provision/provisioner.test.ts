@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES } from '../../sim/features.js';
-import { parseRewardLog } from '../../validate/rewardLog.js';
+import { parseRewardLog } from '../../validate/reward-log.js';
 import { FakeCluster } from '../testing/fake-cluster.js';
 import type { ProvisionPolicy } from './policy.js';
 import { averagePolicy, modelPolicy, reactivePolicy } from './policy.js';

@@ -4,16 +4,16 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../files/atomic.js';
 import { FEATURES_PER_SNAPSHOT, QUEUE_FEATURES, tupleFeaturesInto } from '../../sim/features.js';
 import { throwIfAborted } from '../../progress.js';
-import { unixToClock } from '../../trace/zone.js';
-import type { RewardLogRow } from '../../validate/rewardLog.js';
-import { formatRewardLog } from '../../validate/rewardLog.js';
+import { unixToClock } from '../../trace/index.js';
+import type { RewardLogRow } from '../../validate/reward-log.js';
+import { formatRewardLog } from '../../validate/reward-log.js';
 import type { JobRecord, SlurmClient } from '../client.js';
 import { SlurmCommandError, abortableSleep } from '../command.js';
 import type { QueueJob } from '../squeue.js';
 import { isRunningState } from '../squeue.js';
 import { predEndSec } from './policy.js';
 import type { PolicyDecision, ProvisionPolicy } from './policy.js';
-import { isFinished, predecessorTuple, queueFeatures, queueTuples, successorTuple } from './snapshot.js';
+import { isFinished, predecessorTuple, queueFeatures, queueState, queueTuples, successorTuple } from './snapshot.js';
 import type { ChainJob, MeasuredLink, ProvisionState, SnapshotRingFile } from './state.js';
 import { loadRing, loadState, saveRing, saveState } from './state.js';
 
@@ -208,6 +208,7 @@ export class Provisioner {
       window: (seqLen) => this.window(seqLen, pred, nowSec),
       recentWaitsSec: this.state.recentWaitsSec,
       streak: this.state.streak ?? 0,
+      queue: () => queueState(queue, nowSec, this.config.timeScale),
     });
     if (decision.streak !== undefined && decision.streak !== (this.state.streak ?? 0)) {
       this.state.streak = decision.streak;

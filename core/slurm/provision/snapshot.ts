@@ -1,4 +1,5 @@
 import type { JobTuple, Snapshot } from '../../sim/features.js';
+import type { PendingJobState, QueueState, RunningJobState } from '../../sim/forecast.js';
 import { QUEUE_FEATURES, snapshotFeatures } from '../../sim/features.js';
 import type { JobRecord } from '../client.js';
 import type { QueueJob } from '../squeue.js';
@@ -24,6 +25,23 @@ export function queueTuples(jobs: readonly QueueJob[], nowSec: number, timeScale
     }
   }
   return { pending, running };
+}
+
+/**
+ * The live queue as the scheduler's start estimate reads it (core/sim/forecast.ts),
+ * in time-scaled minutes like queueTuples. A job with no limit counts as one
+ * of 0 minutes, as in the snapshot: the simulator never sees such jobs.
+ */
+export function queueState(jobs: readonly QueueJob[], nowSec: number, timeScale: number): QueueState {
+  const minutes = (sec: number): number => (sec * timeScale) / 60;
+  const running: RunningJobState[] = [];
+  const pending: PendingJobState[] = [];
+  for (const j of jobs) {
+    const limitMinutes = (j.limitMinutes ?? 0) * timeScale;
+    if (isPendingState(j.state)) pending.push({ nodes: j.nodes, limitMinutes, submitMinute: minutes(Math.min(j.submitSec, nowSec)) });
+    else if (isRunningState(j.state) && j.startSec !== null) running.push({ nodes: j.nodes, limitMinutes, startMinute: minutes(Math.min(j.startSec, nowSec)) });
+  }
+  return { minute: minutes(nowSec), running, pending };
 }
 
 const NO_JOB: JobTuple = [0, 0, 0, 0];

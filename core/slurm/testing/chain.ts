@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseRewardLog } from '../../validate/rewardLog.js';
+import { parseRewardLog } from '../../validate/reward-log.js';
 import type { JobRecord } from '../client.js';
 import { CliSlurmClient } from '../client.js';
 import type { TestCluster } from './cluster.js';

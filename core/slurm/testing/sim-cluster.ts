@@ -1,9 +1,9 @@
 import { CHAIN_JOB_MINUTES, PRED_ID, SUCC_ID, engineContext, sampleStartSec } from '../../sim/chain.js';
 import type { ChainSchedule } from '../../sim/chain.js';
 import type { SimEngine } from '../../sim/engine.js';
-import { FastEngine } from '../../sim/fastEngine.js';
-import { buildSampleJobs } from '../../sim/sampleJobs.js';
-import type { SampleJobs } from '../../sim/sampleJobs.js';
+import { FastEngine } from '../../sim/fast-engine.js';
+import { buildSampleJobs } from '../../sim/sample-jobs.js';
+import type { SampleJobs } from '../../sim/sample-jobs.js';
 import { selectJobs } from '../../sim/workload.js';
 import type { SubmitRange, Workload } from '../../sim/workload.js';
 import type { JobRecord, SlurmClient, SubmitRequest } from '../client.js';

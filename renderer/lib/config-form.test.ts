@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PipelineConfigSchema } from '../../core/pipeline/config.js';
-import { allFields, checkConfig, experimentFormModel, formatInput, getAt, parseInput, setAt } from './configForm.js';
+import { PipelineConfigSchema } from '../../core/pipeline/browser.js';
+import { allFields, checkConfig, experimentFormModel, formatInput, getAt, parseInput, setAt } from './config-form.js';
 
 describe('the experiment form generated from the CLI config schema', () => {
   const model = experimentFormModel();
@@ -21,7 +21,13 @@ describe('the experiment form generated from the CLI config schema', () => {
     expect(field('dataset.samples').description).toMatch(/Training samples/);
     expect(field('chain.jobNodes')).toMatchObject({ kind: 'integer', label: 'Job nodes', defaultValue: 1 });
     expect(field('dataset.featureMode')).toMatchObject({ kind: 'enum', options: ['decision', 'reference'] });
-    expect(field('training.model').options).toEqual(expect.arrayContaining(['wait-linear', 'default', 'transformer', 'moe']));
+    expect(field('training.model').options).toEqual(expect.arrayContaining(['wait-linear', 'default', 'transformer', 'moe', 'policy']));
+    // The policy agent's settings: its base, and bounded REINFORCE sizes left blank for the reference's.
+    expect(field('training.policyBase')).toMatchObject({ kind: 'enum', options: ['default', 'transformer', 'moe'], defaultValue: undefined });
+    // What a neural model predicts: the reward (blank), or the wait's survival function read as a risk.
+    expect(field('training.target')).toMatchObject({ kind: 'enum', options: ['reward', 'wait-risk'], defaultValue: undefined });
+    expect(field('training.policyUpdates')).toMatchObject({ kind: 'integer', min: 1, max: 10000, defaultValue: undefined });
+    expect(field('training.policyEpisodesPerUpdate')).toMatchObject({ kind: 'integer', min: 1, max: 1024 });
     expect(field('training.epochs').defaultValue).toBeUndefined();
     expect(field('validation.baselines')).toMatchObject({ kind: 'multi-enum', options: ['reactive', 'average', 'quantile'] });
     expect(field('validation.submitIntervalHours').kind).toBe('number-pair');

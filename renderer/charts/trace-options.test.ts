@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimeSeries } from '../../core/api/trace.js';
-import { histogramOption, queueOption, submissionsOption, utilisationOption } from './traceOptions.js';
+import { histogramOption, queueOption, submissionsOption, utilisationOption } from './trace-options.js';
 import { darkChartTheme, lightChartTheme } from './theme.js';
 
 const series: TimeSeries = { startSec: 1_664_928_000, stepSec: 3600, submitted: [3, 0, 5], runningNodes: [10, 20, 30], queuedJobs: [0, 2, 1] };

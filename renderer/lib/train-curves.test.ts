@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainEvent } from '../../core/train/events.js';
-import { CurveBuilder, smooth } from './trainCurves.js';
+import type { TrainEvent } from '../../core/train/browser.js';
+import { CurveBuilder, smooth } from './train-curves.js';
 
 const start = (phase: string, resumedFromEpoch = 0): TrainEvent => ({
   type: 'start', phase, elapsedSec: 0, backend: 'wasm', modelKind: 'default', parameters: 10, trainableParameters: 10,
-  trainRows: 8, validationRows: 2, epochs: 3, stepsPerEpoch: 2, batchSize: 4, resumedFromEpoch,
+  trainRows: 8, heldOutRows: 2, epochs: 3, stepsPerEpoch: 2, batchSize: 4, resumedFromEpoch,
 });
 const step = (phase: string, globalStep: number, loss: number): TrainEvent => ({
   type: 'step', phase, elapsedSec: 0, epoch: Math.ceil(globalStep / 2), step: globalStep, globalStep, loss, learningRate: 0.01, gradNorm: 1, samplesPerSec: 100 + globalStep,
 });
-const epoch = (phase: string, n: number, valLoss: number): TrainEvent => ({
-  type: 'epoch', phase, elapsedSec: 0, epoch: n, epochs: 3, trainLoss: 1 / n, valLoss, valMaeHours: 10 / n, valRmseHours: 12 / n, learningRate: 0.01,
+const epoch = (phase: string, n: number, heldOutLoss: number): TrainEvent => ({
+  type: 'epoch', phase, elapsedSec: 0, epoch: n, epochs: 3, trainLoss: 1 / n, heldOutLoss, heldOutMaeHours: 10 / n, heldOutRmseHours: 12 / n, learningRate: 0.01,
   samplesPerSec: 90, etaSec: 3 - n, best: true, numTensors: 5,
 });
 
@@ -20,9 +20,9 @@ describe('training curves from the event stream', () => {
     b.add([step('main', 3, 0.6), step('main', 4, 0.5), epoch('main', 2, 0.6)]);
     const c = b.value;
     expect(c.stepLoss).toEqual([[1, 0.9], [2, 0.7], [3, 0.6], [4, 0.5]]);
-    expect(c.valLoss).toEqual([[2, 0.8], [4, 0.6]]);
-    expect(c.valMaeHours).toEqual([[2, 10], [4, 5]]);
-    expect(c).toMatchObject({ backend: 'wasm', epoch: 2, epochs: 3, etaSec: 1, bestValLoss: 0.6, samplesPerSec: 90, earlyStop: null });
+    expect(c.heldOutLoss).toEqual([[2, 0.8], [4, 0.6]]);
+    expect(c.heldOutMaeHours).toEqual([[2, 10], [4, 5]]);
+    expect(c).toMatchObject({ backend: 'wasm', epoch: 2, epochs: 3, etaSec: 1, bestHeldOutLoss: 0.6, samplesPerSec: 90, earlyStop: null });
     b.add([{ type: 'early-stop', phase: 'main', elapsedSec: 1, epoch: 2, bestEpoch: 1, reason: 'patience' }]);
     expect(b.value.earlyStop).toEqual({ epoch: 2, bestEpoch: 1 });
   });
@@ -35,6 +35,15 @@ describe('training curves from the event stream', () => {
     expect(b.value.epoch).toBe(1);
     b.add([start('gate'), step('gate', 1, 2)]);
     expect(b.value.stepLoss.at(-1)).toEqual([5, 2]);
+  });
+
+  it("counts a policy agent's updates as its epochs, after its base's", () => {
+    const b = new CurveBuilder([start('main'), epoch('main', 3, 0.5)]);
+    b.add([
+      { ...(start('policy') as Extract<TrainEvent, { type: 'start' }>), modelKind: 'policy', epochs: 60 },
+      { type: 'update', phase: 'policy', elapsedSec: 5, update: 2, updates: 60, loss: 0.1, entropy: 0.6, meanReturn: -30, meanAbsRewardHours: 0.5, etaSec: 140 },
+    ]);
+    expect(b.value).toMatchObject({ modelKind: 'policy', phase: 'policy', epoch: 2, epochs: 60, etaSec: 140 });
   });
 
   it('smooths like TensorBoard: debiased, 0 leaves the points as they are', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PipelineConfigSchema } from '../../core/pipeline/config.js';
+import { PipelineConfigSchema } from '../../core/pipeline/browser.js';
 
 /**
  * The experiment form, generated from the `mirage run` config schema

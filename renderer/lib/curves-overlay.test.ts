@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainEvent } from '../../core/train/events.js';
+import type { TrainEvent } from '../../core/train/browser.js';
 import { lightChartTheme } from '../charts/theme.js';
-import { curveOf, curvesCsv, curvesOption } from './curvesOverlay.js';
+import { curveOf, curvesCsv, curvesOption } from './curves-overlay.js';
 
-const epoch = (epochNo: number, elapsedSec: number, trainLoss: number, valLoss: number | null, phase = 'main'): TrainEvent => ({
+const epoch = (epochNo: number, elapsedSec: number, trainLoss: number, heldOutLoss: number | null, phase = 'main'): TrainEvent => ({
   type: 'epoch',
   phase,
   elapsedSec,
   epoch: epochNo,
   epochs: 3,
   trainLoss,
-  valLoss,
-  valMaeHours: null,
-  valRmseHours: null,
+  heldOutLoss,
+  heldOutMaeHours: null,
+  heldOutRmseHours: null,
   learningRate: 1e-3,
   samplesPerSec: 100,
   etaSec: 0,
@@ -26,15 +26,15 @@ describe("several runs' curves", () => {
 
   it('keeps one point an epoch (the last, after a resume), of the main or gate phase', () => {
     expect(a.points).toEqual([
-      { epoch: 1, elapsedSec: 2, trainLoss: 0.9, valLoss: 0.8 },
-      { epoch: 2, elapsedSec: 5, trainLoss: 0.69, valLoss: 0.74 },
+      { epoch: 1, elapsedSec: 2, trainLoss: 0.9, heldOutLoss: 0.8 },
+      { epoch: 2, elapsedSec: 5, trainLoss: 0.69, heldOutLoss: 0.74 },
     ]);
-    expect(b.points).toEqual([{ epoch: 1, elapsedSec: 11, trainLoss: 1.0, valLoss: 0.9 }]);
+    expect(b.points).toEqual([{ epoch: 1, elapsedSec: 11, trainLoss: 1.0, heldOutLoss: 0.9 }]);
   });
 
   it('writes the CSV a spreadsheet reads (labels quoted)', () => {
     expect(curvesCsv([a, b])).toBe(
-      'run,label,epoch,elapsed_sec,train_loss,val_loss\nr1,quick,1,2,0.9,0.8\nr1,quick,2,5,0.69,0.74\nr2,"wide, ""big""",1,11,1,0.9\n',
+      'run,label,epoch,elapsed_sec,train_loss,held_out_loss\nr1,quick,1,2,0.9,0.8\nr1,quick,2,5,0.69,0.74\nr2,"wide, ""big""",1,11,1,0.9\n',
     );
   });
 

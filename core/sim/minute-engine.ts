@@ -1,9 +1,8 @@
 import type { JobColumns } from './features.js';
 import { jobColumns, queueFeaturesInto } from './features.js';
-import type { EngineContext, EngineOptions, SimEngine } from './engine.js';
-import { WaitWindow } from './engine.js';
-import type { SampleJobs } from './sampleJobs.js';
-import { SnapshotRing } from './snapshots.js';
+import type { EngineContext, EngineOptions } from './engine.js';
+import { EngineBase } from './engine.js';
+import type { SampleJobs } from './sample-jobs.js';
 
 /**
  * The reference path: the reference scheduler transcribed step by step, one
@@ -12,52 +11,30 @@ import { SnapshotRing } from './snapshots.js';
  * rebuilt slot by slot. Obviously right and slow; the fast engine is tested
  * against it.
  */
-export class MinuteEngine implements SimEngine {
-  minute: number;
-  snapshots: SnapshotRing | null;
+export class MinuteEngine extends EngineBase {
   private feedPos = 0;
   private pending: number[] = [];
   private running: number[] = [];
   private free: number;
   private readonly priority: Float64Array;
   private readonly runSec: Float64Array;
-  private readonly started: Float64Array;
-  private readonly backfilled: Float64Array;
-  private readonly submitMin: Float64Array;
-  private waits: WaitWindow;
   private pendingCols: JobColumns | null = null;
   private runningCols: JobColumns | null = null;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    readonly jobs: SampleJobs,
-    private readonly options: EngineOptions,
-    copyFrom?: MinuteEngine,
-  ) {
+  constructor(ctx: EngineContext, jobs: SampleJobs, options: EngineOptions, copyFrom?: MinuteEngine) {
+    super(ctx, jobs, options, copyFrom);
     if (copyFrom) {
-      this.minute = copyFrom.minute;
       this.feedPos = copyFrom.feedPos;
       this.pending = copyFrom.pending.slice();
       this.running = copyFrom.running.slice();
       this.free = copyFrom.free;
       this.priority = copyFrom.priority.slice();
       this.runSec = copyFrom.runSec.slice();
-      this.started = copyFrom.started.slice();
-      this.backfilled = copyFrom.backfilled.slice();
-      this.submitMin = copyFrom.submitMin.slice();
-      this.waits = copyFrom.waits.clone();
-      this.snapshots = copyFrom.snapshots?.clone() ?? null;
       return;
     }
-    this.minute = jobs.originMinute;
     this.free = ctx.constants.nodes;
     this.priority = new Float64Array(jobs.count);
     this.runSec = new Float64Array(jobs.count);
-    this.started = new Float64Array(jobs.count).fill(-1);
-    this.backfilled = new Float64Array(jobs.count).fill(-1);
-    this.submitMin = jobs.submitMinute.slice();
-    this.waits = new WaitWindow(ctx.constants.waitWindow);
-    this.snapshots = options.snapshotsFrom === null ? null : new SnapshotRing(ctx.constants.snapshotWindow);
     this.arrive();
   }
 
@@ -65,33 +42,12 @@ export class MinuteEngine implements SimEngine {
     return new MinuteEngine(this.ctx, this.jobs, this.options, this);
   }
 
-  startMinute(job: number): number {
-    return this.started[job];
-  }
-
-  backfillMinute(job: number): number {
-    return this.backfilled[job];
-  }
-
-  submitMinuteOf(job: number): number {
-    return this.submitMin[job];
+  protected queueJobs(): { running: number[]; pending: number[] } {
+    return { running: this.running, pending: this.pending };
   }
 
   pendingCount(): number {
     return this.pending.length;
-  }
-
-  meanRecentWaitSec(): number {
-    return this.waits.mean();
-  }
-
-  recentWaitsSec(): number[] {
-    return this.waits.toArray();
-  }
-
-  submitNow(job: number): void {
-    this.submitMin[job] = this.minute;
-    this.enqueue([job]);
   }
 
   advance(target: number, watch?: number): boolean {
@@ -103,7 +59,7 @@ export class MinuteEngine implements SimEngine {
     return false;
   }
 
-  private enqueue(batch: number[]): void {
+  protected enqueue(batch: number[]): void {
     if (batch.length === 0) return;
     for (const j of batch) {
       this.priority[j] = this.ctx.priorities.initial(this.jobs.nodes[j]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BACKFILL_SENTINEL, formatRewardLog, parseRewardLog, REWARD_LOG_CLOSING_RULE, REWARD_LOG_HEADER_RULE } from './rewardLog.js';
-import type { RewardLogRow } from './rewardLog.js';
+import { BACKFILL_SENTINEL, formatRewardLog, parseRewardLog, REWARD_LOG_CLOSING_RULE, REWARD_LOG_HEADER_RULE } from './reward-log.js';
+import type { RewardLogRow } from './reward-log.js';
 
 const t = (iso: string): number => Date.parse(iso + 'Z') / 1000;
 

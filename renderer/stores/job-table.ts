@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { JobColumns } from '../../core/api/trace.js';
-import type { JobColumnKey, JobViewSpec } from '../lib/jobView.js';
-import { computeJobView } from '../lib/jobView.js';
+import type { JobColumnKey, JobViewSpec } from '../lib/job-view.js';
+import { computeJobView } from '../lib/job-view.js';
 import { services } from '../services.js';
 
 interface JobTableState extends JobViewSpec {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunInfo } from '../../core/api/experiment.js';
-import { diffConfigs } from './configDiff.js';
-import { matchesQuery, parseTags, sortRuns } from './runsView.js';
+import { diffConfigs } from './config-diff.js';
+import { matchesQuery, parseTags, sortRuns } from './runs-view.js';
 
 const run = (id: string, createdMs: number, extra: Partial<RunInfo> = {}): RunInfo => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareData } from '../../core/api/experiment.js';
-import { identicalPolicies, showIdentical } from './compareOptions.js';
-import { wrapLabel } from './experimentOptions.js';
+import { identicalPolicies, showIdentical } from './compare-options.js';
+import { wrapLabel } from './experiment-options.js';
 
 const record = (policy: string, index: number, rewardSeconds: number) => ({ policy, index, sampleStartSec: index * 3600, submitSec: 0, succStartSec: 0, rewardSeconds });
 

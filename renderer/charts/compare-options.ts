@@ -3,7 +3,7 @@ import type { CompareData, CompareRecord } from '../../core/api/experiment.js';
 import { loadLevelOption, policyMetricsOption, rewardBoxOption, rewardCdfOption, rewardTimelineOption, tradeoffOption, zeroInterruptionOption } from '../../core/charts/index.js';
 import type { TradeoffData } from '../../core/charts/index.js';
 import type { ChartTheme } from './theme.js';
-import { themedReportOption } from './experimentOptions.js';
+import { themedReportOption } from './experiment-options.js';
 
 /**
  * The comparison's charts: core/charts' builders fed exactly as the CLI's

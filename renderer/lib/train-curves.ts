@@ -1,8 +1,8 @@
-import type { TrainEvent } from '../../core/train/events.js';
+import type { TrainEvent } from '../../core/train/browser.js';
 
 /**
  * Training curves built from the run's event stream as it arrives: the loss
- * of every step, train and validation loss per epoch, throughput, the
+ * of every step, train and held-out loss per epoch, throughput, the
  * backend. x is the global step; a mixture's later phases continue after the
  * earlier ones. A resumed run repeats the steps after its last checkpoint:
  * those replace the points they repeat.
@@ -17,14 +17,14 @@ export interface TrainCurves {
   phase: string | null;
   stepLoss: Point[];
   epochTrainLoss: Point[];
-  valLoss: Point[];
-  valMaeHours: Point[];
+  heldOutLoss: Point[];
+  heldOutMaeHours: Point[];
   samplesPerSec: number | null;
   epoch: number;
   epochs: number;
   etaSec: number | null;
-  bestValLoss: number | null;
-  /** Training stopped before its last epoch: no better validation loss for `patience` epochs. */
+  bestHeldOutLoss: number | null;
+  /** Training stopped before its last epoch: no better held-out loss for `patience` epochs. */
   earlyStop: { epoch: number; bestEpoch: number } | null;
   done: boolean;
 }
@@ -36,13 +36,13 @@ export const emptyCurves = (): TrainCurves => ({
   phase: null,
   stepLoss: [],
   epochTrainLoss: [],
-  valLoss: [],
-  valMaeHours: [],
+  heldOutLoss: [],
+  heldOutMaeHours: [],
   samplesPerSec: null,
   epoch: 0,
   epochs: 0,
   etaSec: null,
-  bestValLoss: null,
+  bestHeldOutLoss: null,
   earlyStop: null,
   done: false,
 });
@@ -72,8 +72,8 @@ export class CurveBuilder {
     // Series are copied once per batch (not per point): a batch is one chart update.
     c.stepLoss = [...c.stepLoss];
     c.epochTrainLoss = [...c.epochTrainLoss];
-    c.valLoss = [...c.valLoss];
-    c.valMaeHours = [...c.valMaeHours];
+    c.heldOutLoss = [...c.heldOutLoss];
+    c.heldOutMaeHours = [...c.heldOutMaeHours];
     for (const e of events) {
       if (!this.phaseOffset.has(e.phase)) this.phaseOffset.set(e.phase, this.lastX);
       const offset = this.phaseOffset.get(e.phase)!;
@@ -99,11 +99,11 @@ export class CurveBuilder {
         case 'epoch': {
           const x = offset + e.epoch * this.stepsPerEpoch;
           c.epochTrainLoss = put(c.epochTrainLoss, x, e.trainLoss);
-          if (e.valLoss !== null && Number.isFinite(e.valLoss)) {
-            c.valLoss = put(c.valLoss, x, e.valLoss);
-            c.bestValLoss = c.bestValLoss === null ? e.valLoss : Math.min(c.bestValLoss, e.valLoss);
+          if (e.heldOutLoss !== null && Number.isFinite(e.heldOutLoss)) {
+            c.heldOutLoss = put(c.heldOutLoss, x, e.heldOutLoss);
+            c.bestHeldOutLoss = c.bestHeldOutLoss === null ? e.heldOutLoss : Math.min(c.bestHeldOutLoss, e.heldOutLoss);
           }
-          if (e.valMaeHours !== null && Number.isFinite(e.valMaeHours)) c.valMaeHours = put(c.valMaeHours, x, e.valMaeHours);
+          if (e.heldOutMaeHours !== null && Number.isFinite(e.heldOutMaeHours)) c.heldOutMaeHours = put(c.heldOutMaeHours, x, e.heldOutMaeHours);
           c.epoch = e.epoch;
           c.epochs = e.epochs;
           c.etaSec = e.etaSec;
@@ -111,6 +111,12 @@ export class CurveBuilder {
           this.lastX = Math.max(this.lastX, x);
           break;
         }
+        case 'update':
+          // A policy agent's updates are its epochs: the progress shown is theirs.
+          c.epoch = e.update;
+          c.epochs = e.updates;
+          c.etaSec = e.etaSec;
+          break;
         case 'early-stop':
           c.earlyStop = { epoch: e.epoch, bestEpoch: e.bestEpoch };
           break;

@@ -1,10 +1,9 @@
 import type { JobColumns } from './features.js';
 import { queueFeaturesInto } from './features.js';
-import type { EngineContext, EngineOptions, SimEngine } from './engine.js';
-import { WaitWindow } from './engine.js';
-import { growColumns } from './minuteEngine.js';
-import type { SampleJobs } from './sampleJobs.js';
-import { SnapshotRing } from './snapshots.js';
+import type { EngineContext, EngineOptions } from './engine.js';
+import { EngineBase } from './engine.js';
+import { growColumns } from './minute-engine.js';
+import type { SampleJobs } from './sample-jobs.js';
 
 /**
  * The fast path: the same minute-step semantics as MinuteEngine, but
@@ -22,9 +21,7 @@ import { SnapshotRing } from './snapshots.js';
  * - a backfill pass stops as soon as no remaining candidate can fit slot 0;
  * - its state is a handful of typed arrays, so clone() is cheap.
  */
-export class FastEngine implements SimEngine {
-  minute: number;
-  snapshots: SnapshotRing | null;
+export class FastEngine extends EngineBase {
   private feedPos = 0;
   private pending: Int32Array;
   private pendingLen = 0;
@@ -37,20 +34,11 @@ export class FastEngine implements SimEngine {
   private dirty = false;
   /** Smallest node count among the jobs a backfill pass tests; -1 when stale. */
   private smallestTested = -1;
-  private readonly started: Float64Array;
-  private readonly backfilled: Float64Array;
-  private readonly submitMin: Float64Array;
-  private waits: WaitWindow;
   private scratch: Scratch | null = null;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    readonly jobs: SampleJobs,
-    private readonly options: EngineOptions,
-    copyFrom?: FastEngine,
-  ) {
+  constructor(ctx: EngineContext, jobs: SampleJobs, options: EngineOptions, copyFrom?: FastEngine) {
+    super(ctx, jobs, options, copyFrom);
     if (copyFrom) {
-      this.minute = copyFrom.minute;
       this.feedPos = copyFrom.feedPos;
       this.pending = copyFrom.pending.slice();
       this.pendingLen = copyFrom.pendingLen;
@@ -60,22 +48,11 @@ export class FastEngine implements SimEngine {
       this.free = copyFrom.free;
       this.dirty = copyFrom.dirty;
       this.smallestTested = copyFrom.smallestTested;
-      this.started = copyFrom.started.slice();
-      this.backfilled = copyFrom.backfilled.slice();
-      this.submitMin = copyFrom.submitMin.slice();
-      this.waits = copyFrom.waits.clone();
-      this.snapshots = copyFrom.snapshots?.clone() ?? null;
       return;
     }
-    this.minute = jobs.originMinute;
     this.free = ctx.constants.nodes;
     this.pending = new Int32Array(Math.max(16, jobs.count));
     this.running = new Int32Array(Math.max(16, jobs.count));
-    this.started = new Float64Array(jobs.count).fill(-1);
-    this.backfilled = new Float64Array(jobs.count).fill(-1);
-    this.submitMin = jobs.submitMinute.slice();
-    this.waits = new WaitWindow(ctx.constants.waitWindow);
-    this.snapshots = options.snapshotsFrom === null ? null : new SnapshotRing(ctx.constants.snapshotWindow);
     this.snapshotAt(this.minute);
   }
 
@@ -83,33 +60,36 @@ export class FastEngine implements SimEngine {
     return new FastEngine(this.ctx, this.jobs, this.options, this);
   }
 
-  startMinute(job: number): number {
-    return this.started[job];
+  /**
+   * An engine at `jobs.originMinute` whose queue already holds jobs: `running`
+   * started at the given minutes, `pending` submitted at their submit minutes
+   * (any order: queued by their priority now, ties in the order given). No
+   * snapshots. What forecast.ts builds from a queue state.
+   */
+  static seeded(ctx: EngineContext, jobs: SampleJobs, running: readonly { job: number; startMinute: number }[], pending: readonly number[]): FastEngine {
+    const engine = new FastEngine(ctx, jobs, { snapshotsFrom: null });
+    const t = engine.minute;
+    for (const { job, startMinute } of running) {
+      engine.started[job] = startMinute;
+      engine.free -= jobs.nodes[job];
+      engine.running[engine.runningLen++] = job;
+      engine.nextEnd = Math.min(engine.nextEnd, startMinute + jobs.holdSteps[job]);
+    }
+    const priority = (j: number): number => ctx.priorities.value(jobs.nodes[j], t - jobs.submitMinute[j]);
+    const ordered = pending.map((job, k) => ({ job, k, p: priority(job) })).sort((a, b) => b.p - a.p || a.k - b.k);
+    ordered.forEach(({ job }, k) => (engine.pending[k] = job));
+    engine.pendingLen = ordered.length;
+    engine.dirty = true;
+    engine.smallestTested = -1;
+    return engine;
   }
 
-  backfillMinute(job: number): number {
-    return this.backfilled[job];
-  }
-
-  submitMinuteOf(job: number): number {
-    return this.submitMin[job];
+  protected queueJobs(): { running: Int32Array; pending: Int32Array } {
+    return { running: this.running.subarray(0, this.runningLen), pending: this.pending.subarray(0, this.pendingLen) };
   }
 
   pendingCount(): number {
     return this.pendingLen;
-  }
-
-  meanRecentWaitSec(): number {
-    return this.waits.mean();
-  }
-
-  recentWaitsSec(): number[] {
-    return this.waits.toArray();
-  }
-
-  submitNow(job: number): void {
-    this.submitMin[job] = this.minute;
-    this.enqueue([job]);
   }
 
   advance(target: number, watch?: number): boolean {
@@ -228,7 +208,7 @@ export class FastEngine implements SimEngine {
    * keeps the queued jobs' order and places each new job after every job of
    * priority >= its own.
    */
-  private enqueue(batch: number[]): void {
+  protected enqueue(batch: number[]): void {
     const t = this.minute;
     const { nodes } = this.jobs;
     const table = this.ctx.priorities;

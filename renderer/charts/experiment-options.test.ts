@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CompareData } from '../../core/api/experiment.js';
 import { rewardBoxOption, rewardCdfOption } from '../../core/charts/index.js';
-import { emptyCurves } from '../lib/trainCurves.js';
-import { compareOptions, recordsByPolicy, sampleAtTimelinePoint } from './compareOptions.js';
-import { lossData, themedReportOption, windowsOption } from './experimentOptions.js';
+import { emptyCurves } from '../lib/train-curves.js';
+import { compareOptions, recordsByPolicy, sampleAtTimelinePoint } from './compare-options.js';
+import { lossData, themedReportOption, windowsOption } from './experiment-options.js';
 import { darkChartTheme, lightChartTheme } from './theme.js';
 
 const stats = { n: 2, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours: 1, meanOverlapHours: 0, meanAbsRewardHours: 1, zeroInterruptionShare: 0.5, within1hShare: 0.5, maxInterruptionHours: 2, maxOverlapHours: 0 };
@@ -55,7 +55,7 @@ describe('comparison charts', () => {
 describe('experiment charts', () => {
   it('shade the training and validation windows on the utilisation chart', () => {
     const series = { startSec: 0, stepSec: 3600, submitted: [1, 2], runningNodes: [3, 4], queuedJobs: [0, 0] };
-    const option = windowsOption(series, 88, [{ kind: 'training', samples: 24, startSec: 10, lastSampleSec: 20, endSec: 30 }, null], lightChartTheme);
+    const option = windowsOption(series, 88, [{ kind: 'training', name: 'training (dataset)', samples: 24, fromSec: 10, lastSampleSec: 20, toSec: 30 }, null], lightChartTheme);
     const area = (option.series as { markArea: { data: [{ xAxis: number; name: string }, { xAxis: number }][] } }[])[0].markArea;
     expect(area.data).toHaveLength(1);
     expect(area.data[0][0]).toMatchObject({ xAxis: 10_000, name: 'training (24 samples)' });
@@ -63,7 +63,7 @@ describe('experiment charts', () => {
   });
 
   it('send only series data on updates, and leave non-positive losses off a log axis', () => {
-    const curves = { ...emptyCurves(), stepLoss: [[1, 0.5], [2, 0], [3, 0.25]] as [number, number][], valLoss: [[3, 0.4]] as [number, number][] };
+    const curves = { ...emptyCurves(), stepLoss: [[1, 0.5], [2, 0], [3, 0.25]] as [number, number][], heldOutLoss: [[3, 0.4]] as [number, number][] };
     const linear = lossData(curves, { smoothing: 0, logScale: false });
     expect(Object.keys(linear)).toEqual(['series']);
     expect((linear.series as { id: string; data: unknown[] }[]).map((s) => [s.id, s.data.length])).toEqual([

@@ -1,17 +1,17 @@
 import type { EChartsOption } from 'echarts';
-import type { TrainEvent } from '../../core/train/events.js';
+import type { TrainEvent } from '../../core/train/browser.js';
 import type { ChartTheme } from '../charts/theme.js';
 
 /**
  * Several runs' training curves on one chart (TensorBoard's overlay): the
- * epoch-level train and validation loss of each run, against the epoch or
+ * epoch-level train and held-out loss of each run, against the epoch or
  * the wall time since its training started, and the same numbers as CSV.
  */
 
 export interface RunCurve {
   runId: string;
   label: string;
-  points: { epoch: number; elapsedSec: number; trainLoss: number; valLoss: number | null }[];
+  points: { epoch: number; elapsedSec: number; trainLoss: number; heldOutLoss: number | null }[];
 }
 
 export type CurveAxis = 'epoch' | 'wall';
@@ -23,16 +23,16 @@ export function curveOf(runId: string, label: string, events: readonly TrainEven
   const phase = phases.has('main') ? 'main' : phases.has('gate') ? 'gate' : ([...phases][0] ?? 'main');
   for (const e of events) {
     if (e.type !== 'epoch' || e.phase !== phase) continue;
-    byEpoch.set(e.epoch, { epoch: e.epoch, elapsedSec: e.elapsedSec, trainLoss: e.trainLoss, valLoss: e.valLoss });
+    byEpoch.set(e.epoch, { epoch: e.epoch, elapsedSec: e.elapsedSec, trainLoss: e.trainLoss, heldOutLoss: e.heldOutLoss });
   }
   return { runId, label, points: [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch) };
 }
 
 export function curvesCsv(curves: readonly RunCurve[]): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = ['run,label,epoch,elapsed_sec,train_loss,val_loss'];
+  const lines = ['run,label,epoch,elapsed_sec,train_loss,held_out_loss'];
   for (const c of curves) {
-    for (const p of c.points) lines.push([c.runId, quote(c.label), p.epoch, p.elapsedSec, p.trainLoss, p.valLoss ?? ''].join(','));
+    for (const p of c.points) lines.push([c.runId, quote(c.label), p.epoch, p.elapsedSec, p.trainLoss, p.heldOutLoss ?? ''].join(','));
   }
   return lines.join('\n') + '\n';
 }
@@ -67,7 +67,7 @@ export function curvesOption(curves: readonly RunCurve[], colors: readonly strin
         symbolSize: 4,
         lineStyle: { width: 2, color: colors[i] },
         itemStyle: { color: colors[i] },
-        data: c.points.filter((p) => p.valLoss !== null).map((p) => [x(p), p.valLoss]),
+        data: c.points.filter((p) => p.heldOutLoss !== null).map((p) => [x(p), p.heldOutLoss]),
       },
       {
         name: `${c.label} train`,

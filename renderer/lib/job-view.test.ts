@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobColumns } from '../../core/api/trace.js';
-import { computeJobView, jobViewCsv, parseQuery } from './jobView.js';
+import { computeJobView, jobViewCsv, parseQuery } from './job-view.js';
 import { formatClockMinutes } from './format.js';
 
 const c: JobColumns = {

@@ -2,10 +2,10 @@ import type { EChartsOption } from 'echarts';
 import type { SampleTimeline } from '../../core/api/experiment.js';
 import type { TimeSeries } from '../../core/api/trace.js';
 import type { SampleWindow } from '../lib/windows.js';
-import type { Point, TrainCurves } from '../lib/trainCurves.js';
-import { smooth } from '../lib/trainCurves.js';
+import type { Point, TrainCurves } from '../lib/train-curves.js';
+import { smooth } from '../lib/train-curves.js';
 import type { ChartTheme } from './theme.js';
-import { utilisationOption } from './traceOptions.js';
+import { utilisationOption } from './trace-options.js';
 
 /**
  * ECharts options of the experiment pages: the trace's load with the
@@ -29,10 +29,10 @@ export function windowsOption(series: TimeSeries, capacityNodes: number, windows
       data: areas.map((w) => [
         {
           name: `${w.kind} (${w.samples} samples)`,
-          xAxis: w.startSec * 1000,
+          xAxis: w.fromSec * 1000,
           itemStyle: { color: w.kind === 'training' ? 'rgba(22, 163, 74, 0.16)' : 'rgba(245, 158, 11, 0.2)', borderColor: WINDOW_COLORS[w.kind], borderWidth: 1 },
         },
-        { xAxis: w.endSec * 1000 },
+        { xAxis: w.toSec * 1000 },
       ]),
     },
   };
@@ -58,7 +58,7 @@ export function lossFrame(theme: ChartTheme, view: LossView): EChartsOption {
       textStyle: { color: theme.text, fontSize: 12 },
       valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)),
     },
-    legend: { top: 0, right: 8, itemWidth: 14, itemHeight: 8, textStyle: { color: theme.muted, fontSize: 11 }, data: ['train loss', 'train loss (smoothed)', 'validation loss'] },
+    legend: { top: 0, right: 8, itemWidth: 14, itemHeight: 8, textStyle: { color: theme.muted, fontSize: 11 }, data: ['train loss', 'train loss (smoothed)', 'held-out loss'] },
     grid: { left: 56, right: 16, top: 30, bottom: 58 },
     xAxis: {
       type: 'value',
@@ -101,7 +101,7 @@ export function lossFrame(theme: ChartTheme, view: LossView): EChartsOption {
     series: [
       { id: 'step-raw', name: 'train loss', type: 'line', showSymbol: false, lineStyle: { width: 1, color: theme.accent, opacity: 0.3 }, itemStyle: { color: theme.accent }, data: [] },
       { id: 'step-smooth', name: 'train loss (smoothed)', type: 'line', showSymbol: false, lineStyle: { width: 2, color: theme.accent }, itemStyle: { color: theme.accent }, data: [] },
-      { id: 'val', name: 'validation loss', type: 'line', symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color: theme.warn }, itemStyle: { color: theme.warn }, data: [] },
+      { id: 'val', name: 'held-out loss', type: 'line', symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color: theme.warn }, itemStyle: { color: theme.warn }, data: [] },
     ],
   };
 }
@@ -116,7 +116,7 @@ export function lossData(curves: TrainCurves, view: LossView): EChartsOption {
     series: [
       { id: 'step-raw', data: keep(curves.stepLoss) },
       { id: 'step-smooth', data: keep(smooth(curves.stepLoss, view.smoothing)) },
-      { id: 'val', data: keep(curves.valLoss) },
+      { id: 'val', data: keep(curves.heldOutLoss) },
     ],
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * The server the memory benchmark measures (memory.ts forks it): `mirage
+ * serve`'s service and WebSocket server alone in a process, so the figures
+ * are the server's, not the benchmark's pages'. Driven over the fork's IPC
+ * channel: 'held' answers what it holds, 'measure' answers its memory after
+ * a full GC and the peak RSS since the last measure, 'stop' ends it.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../host/server.js';
+import { createMirageService } from '../host/service.js';
+
+export type BenchServerRequest = { kind: 'held' } | { kind: 'measure' } | { kind: 'stop' };
+export type BenchServerReply =
+  | { kind: 'ready'; port: number; token: string }
+  | { kind: 'held'; openTraces: number; parsedTraces: number }
+  | { kind: 'memory'; rss: number; heapUsed: number; peakRss: number };
+
+const send = (reply: BenchServerReply): void => void process.send?.(reply);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc || !process.send) {
+  console.error('memory-server.js is started by the memory benchmark (npm run bench -- memory), with --expose-gc');
+  process.exit(2);
+}
+
+const graceMs = Number(process.env.MIRAGE_BENCH_GRACE_MS ?? '500');
+const dir = await mkdtemp(join(tmpdir(), 'mirage-memory-bench-'));
+await writeFile(join(dir, 'index.html'), '<!doctype html><title>bench</title>');
+const service = createMirageService({ backend: 'serve', canReadPaths: false, traceGraceMs: graceMs, log: () => {} });
+const token = 'b'.repeat(48);
+const server = await startServer({ port: 0, rendererDir: dir, token, handlers: service.handlers });
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+
+process.on('message', (message: BenchServerRequest) => {
+  if (message.kind === 'held') {
+    send({ kind: 'held', openTraces: service.openTraces, parsedTraces: service.parsedTraces });
+  } else if (message.kind === 'measure') {
+    // Twice, a turn apart: sockets and streams let go of their buffers a tick after they close.
+    setImmediate(() => {
+      gc();
+      setImmediate(() => {
+        gc();
+        const { rss, heapUsed } = process.memoryUsage();
+        send({ kind: 'memory', rss, heapUsed, peakRss: Math.max(peakRss, rss) });
+        peakRss = rss;
+      });
+    });
+  } else {
+    clearInterval(sampler);
+    void server
+      .close()
+      .then(() => rm(dir, { recursive: true, force: true }))
+      .finally(() => process.exit(0));
+  }
+});
+
+send({ kind: 'ready', port: server.port, token });
