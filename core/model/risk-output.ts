@@ -40,3 +40,31 @@ export function waitQuantileHours(thresholdsHours: readonly number[], survival: 
   const t = (survival[j - 1] - level) / (survival[j - 1] - survival[j]);
   return Math.expm1(a + (b - a) * t);
 }
+
+/**
+ * The held-out scores both kinds of wait-risk model report: log loss and
+ * Brier score of predicted chances that submitting at a row still
+ * interrupts, against what happened, and how often it did. Add rows one by
+ * one; the probabilities are clipped to [1e-6, 1 - 1e-6] for the log.
+ */
+export class RiskScores {
+  private logLoss = 0;
+  private brier = 0;
+  private positives = 0;
+  rows = 0;
+
+  add(probability: number, interrupted: boolean): void {
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, probability));
+    const label = interrupted ? 1 : 0;
+    this.logLoss -= interrupted ? Math.log(p) : Math.log(1 - p);
+    this.brier += (p - label) ** 2;
+    this.positives += label;
+    this.rows++;
+  }
+
+  /** The scores as model metrics; none without rows. */
+  metrics(): Record<string, number> {
+    if (this.rows === 0) return {};
+    return { heldOutLogLoss: this.logLoss / this.rows, heldOutBrier: this.brier / this.rows, heldOutInterruptShare: this.positives / this.rows };
+  }
+}

@@ -24,7 +24,7 @@ import type { EngineContext } from '../sim/engine.js';
 import type { SimConfig } from '../sim/config.js';
 import { forecastWaitMinutes } from '../sim/forecast.js';
 import type { QueueState } from '../sim/forecast.js';
-import { sigmoid, survivalFromLogits } from './risk-output.js';
+import { RiskScores, sigmoid, survivalFromLogits } from './risk-output.js';
 import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, successorJobOf, waitFeaturesOf } from './wait-features.js';
 import type { WaitRows, WindowLayout } from './wait-features.js';
 
@@ -218,24 +218,16 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   };
 
   // Held-out: log loss and Brier score of "submitting at this probe still interrupts" (W > time left).
-  let logLoss = 0;
-  let brier = 0;
-  let positives = 0;
-  let n = 0;
+  const scores = new RiskScores();
   for (let j = 0; j < rows.heldOut.length; j++) {
     const i = rows.heldOut[j];
     const y = waitHours(i);
     if (!Number.isFinite(y)) continue;
     const { x, timeToEndHours } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, { forecastWaitSec: rows.forecastWaitSec[i] });
-    const p = Math.min(1 - 1e-6, Math.max(1e-6, riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours)));
-    const label = y > timeToEndHours ? 1 : 0;
-    logLoss -= label ? Math.log(p) : Math.log(1 - p);
-    brier += (p - label) ** 2;
-    positives += label;
-    n++;
+    scores.add(riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours), y > timeToEndHours);
   }
-  model.dataset.heldOutRows = n;
-  if (n > 0) Object.assign(model.metrics, { heldOutLogLoss: logLoss / n, heldOutBrier: brier / n, heldOutInterruptShare: positives / n });
+  model.dataset.heldOutRows = scores.rows;
+  Object.assign(model.metrics, scores.metrics());
   return model;
 }
 

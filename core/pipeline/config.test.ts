@@ -25,6 +25,13 @@ describe('pipeline config', () => {
     expect(listPresets()).toEqual(expect.arrayContaining(['paper-ls6', 'quick']));
   });
 
+  it('takes the chain jobs\' limit for clusters with a shorter cap, and refuses a bad one', () => {
+    const c = parsePipelineConfig({ chain: { jobMinutes: 720 } });
+    expect(c.chain.jobMinutes).toBe(720);
+    expect(parsePipelineConfig({}).chain.jobMinutes).toBeUndefined();
+    expect(() => parsePipelineConfig({ chain: { jobMinutes: 0 } })).toThrow(/chain\.jobMinutes/);
+  });
+
   it('errors name every bad field', () => {
     expect(() =>
       parsePipelineConfig({ validation: { samples: 'many', quantile: { q: 2 } }, chain: { jobNodes: 0 }, extra: true }, 'exp.json'),

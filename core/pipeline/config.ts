@@ -40,6 +40,11 @@ export const ChainConfigSchema = z
     intervalHours: z.number().positive().default(4).describe('Hours between the starts of consecutive samples'),
     warmupDays: z.number().nonnegative().default(2).describe('Days of trace replayed before the predecessor job is submitted'),
     workloadDays: z.number().positive().default(5).describe('Days of trace jobs submitted into each sample\'s simulation'),
+    jobMinutes: int
+      .min(1)
+      .max(366 * 1440)
+      .optional()
+      .describe("Time limit (and run time) of each chain job, minutes (default 2880, the reference's 48 h; use the cluster's own cap where it is shorter)"),
   })
   .describe('How each sample\'s job chain is built (same as `mirage chain` flags)');
 

@@ -54,6 +54,7 @@ export function policyEpisodes(config: PipelineConfig): ChainEnvOptions {
     warmupDays: config.chain.warmupDays,
     workloadDays: config.chain.workloadDays,
     jobNodes: config.chain.jobNodes,
+    ...(config.chain.jobMinutes !== undefined ? { jobMinutes: config.chain.jobMinutes } : {}),
     everyMinutes: policyDecisionMinutes(config),
     submitAtPredEnd: true,
   };

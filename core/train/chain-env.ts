@@ -21,6 +21,8 @@ export interface ChainEnvOptions {
   warmupDays: number;
   workloadDays: number;
   jobNodes: number;
+  /** Limit and run time of each chain job, minutes (default: the reference's 2880). */
+  jobMinutes?: number;
   everyMinutes: number;
   exclude?: ChainSchedule['exclude'];
   /**
@@ -58,6 +60,7 @@ export function chainEpisodeEnv(workload: Workload, options: ChainEnvOptions): E
         warmupDays: options.warmupDays,
         workloadDays: options.workloadDays,
         jobNodes: options.jobNodes,
+        ...(options.jobMinutes !== undefined ? { jobMinutes: options.jobMinutes } : {}),
         ...(options.exclude ? { exclude: options.exclude } : {}),
       };
       run = new ChainRun(workload, schedule, 0, { featureMode: 'none', submitAtPredEnd: options.submitAtPredEnd ?? false }, options.everyMinutes);

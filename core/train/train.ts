@@ -18,6 +18,7 @@ import { buildMixture, buildRegressor } from '../model/networks.js';
 import type { Normalization, TargetScaleInfo } from '../model/normalize.js';
 import { fitNormalization, fitTargetScale, normalizeInto } from '../model/normalize.js';
 import { predictorFor } from '../model/predictor.js';
+import { RiskScores } from '../model/risk-output.js';
 import type { RegressorSpec } from '../model/spec.js';
 import { columnIndex, timeToPredEndHours } from '../model/wait-features.js';
 import { RISK_THRESHOLDS_HOURS } from '../model/wait-risk.js';
@@ -289,23 +290,17 @@ function heldOutRiskScores(data: TrainingData, trained: Trained, manifest: Model
   const window = data.seqLen * data.featureCount;
   const col = columnIndex(data.featureNames, 'training data');
   const chunk = 512;
-  let logLoss = 0;
-  let brier = 0;
-  let positives = 0;
+  const scores = new RiskScores();
   for (let from = 0; from < rows.length; from += chunk) {
     const part = rows.subarray(from, Math.min(rows.length, from + chunk));
     const risk = predictor.predictRisk!(gatherWindows(data.features, part, window), part.length);
     for (let j = 0; j < part.length; j++) {
       const i = part[j];
       const left = timeToPredEndHours(data.features, i * window + (data.seqLen - 1) * data.featureCount, col);
-      const p = Math.min(1 - 1e-6, Math.max(1e-6, risk[j]));
-      const label = waits[i] / 3600 > left ? 1 : 0;
-      logLoss -= label ? Math.log(p) : Math.log(1 - p);
-      brier += (p - label) ** 2;
-      positives += label;
+      scores.add(risk[j], waits[i] / 3600 > left);
     }
   }
-  return { heldOutLogLoss: logLoss / rows.length, heldOutBrier: brier / rows.length, heldOutInterruptShare: positives / rows.length };
+  return scores.metrics();
 }
 
 function totalSeconds(phases: Record<string, SupervisedResult>): number {
