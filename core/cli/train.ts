@@ -282,7 +282,7 @@ function overridesOf(flags: TrainFlags): TrainOverrides {
 function describeEvent(e: TrainEvent): string | undefined {
   switch (e.type) {
     case 'start':
-      return `${e.phase}: ${e.modelKind}, ${e.parameters} parameters (${e.trainableParameters} trained), ${e.trainRows} training rows, ${e.heldOutRows} validation rows` +
+      return `${e.phase}: ${e.modelKind}, ${e.parameters} parameters (${e.trainableParameters} trained), ${e.trainRows} training rows, ${e.heldOutRows} held-out rows` +
         (e.resumedFromEpoch > 0 ? `, resuming after epoch ${e.resumedFromEpoch}` : '');
     case 'epoch':
       // A wait-risk network has no MAE in hours (its targets are 0/1 labels): its loss says it all.
@@ -323,7 +323,7 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
       ? `output      P(successor wait > tau) for tau in [${m.target.thresholdsHours.join(', ')}] h (wait-risk; read at the time left)`
       : `output      hours = y * ${fmt(m.target.scale.std)} + ${fmt(m.target.scale.mean)}`,
     m.dataset
-      ? `data        ${m.dataset.rows} rows from ${m.dataset.samples} samples (${m.dataset.trainRows} train, ${m.dataset.heldOutRows} validation), hash ${m.dataset.hash.slice(0, 16)}`
+      ? `data        ${m.dataset.rows} rows from ${m.dataset.samples} samples (${m.dataset.trainRows} train, ${m.dataset.heldOutRows} held out), hash ${m.dataset.hash.slice(0, 16)}`
       : 'data        (none recorded)',
     `training    ${Object.entries(m.hyperParameters).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `metrics     ${Object.entries(m.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
@@ -334,7 +334,7 @@ export function formatModelInfo(dir: string, m: ModelManifest): string {
 
 export function formatWaitModelInfo(dir: string, m: AnyWaitModel): string {
   const risk = m.kind === WAIT_RISK_KIND;
-  const heldOut = m.kind === WAIT_RISK_KIND ? m.dataset.heldOutRows : m.dataset.heldOutRows;
+  const heldOut = m.dataset.heldOutRows;
   return [
     `model       ${dir}`,
     `kind        ${m.kind}   (schema ${m.schemaVersion})`,

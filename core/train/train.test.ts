@@ -46,7 +46,7 @@ function tinyConfig(kind: 'transformer' | 'default' | 'moe', epochs: number, see
   return config;
 }
 
-/** MAE (hours) of always predicting the training rows' mean, on the validation rows. */
+/** MAE (hours) of always predicting the training rows' mean, on the held-out rows. */
 function meanPredictorMae(heldOutFraction: number): number {
   const split = splitBySampleTime(data, heldOutFraction);
   const hours = rewardsHours(data);
