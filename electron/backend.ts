@@ -7,6 +7,7 @@
 import type { MessagePortMain } from 'electron';
 import type { Transport } from '../core/api/transport.js';
 import { serveConnection } from '../core/api/connection.js';
+import type { Connection } from '../core/api/connection.js';
 import { createMirageService } from '../core/host/service.js';
 
 function messagePortTransport(port: MessagePortMain): Transport {
@@ -43,16 +44,40 @@ const service = createMirageService({
   runsDir: argument('--runs-dir'),
 });
 
+/** Each window's live connection (by webContents id): one at a time, ended when the window reloads or closes. */
+const windows = new Map<number, { connection: Connection; port: MessagePortMain }>();
+
+function endWindow(window: number): void {
+  const held = windows.get(window);
+  if (!held) return;
+  windows.delete(window);
+  // Runs the connection's cleanup (its requests cancelled, its traces released after their grace) at once.
+  held.connection.close();
+  held.port.close();
+}
+
 process.parentPort.on('message', (event) => {
+  const data = event.data as { type?: unknown; window?: unknown } | null;
+  const type = typeof data?.type === 'string' ? data.type : null;
+  const window = typeof data?.window === 'number' && Number.isSafeInteger(data.window) ? data.window : null;
   // The app is quitting: a running experiment is stopped as an interruption, resumable at the next start.
-  if ((event.data as { type?: string } | null)?.type === 'shutdown') {
+  if (type === 'shutdown') {
     void service.shutdown().finally(() => process.exit(0));
     return;
   }
-  for (const port of event.ports) {
-    serveConnection(messagePortTransport(port), service.handlers, { events: service.events });
-    port.start();
+  if (type === 'disconnect' && window !== null) {
+    endWindow(window);
+    return;
   }
+  if (type !== 'connect' || window === null || event.ports.length !== 1) {
+    console.error(`mirage back end: ignored a message from the main process it does not know (type ${String(type)})`);
+    return;
+  }
+  // A reloaded window asks for a new port: the old page is gone, so is its connection.
+  endWindow(window);
+  const port = event.ports[0];
+  windows.set(window, { connection: serveConnection(messagePortTransport(port), service.handlers, { events: service.events }), port });
+  port.start();
 });
 
 // Tells main the services are loaded (a restart is complete once this arrives).

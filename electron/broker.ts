@@ -67,7 +67,17 @@ export class BackendBroker {
   attach(contents: WebContents): void {
     if (!this.clients.has(contents)) {
       this.clients.add(contents);
-      contents.once('destroyed', () => this.clients.delete(contents));
+      const window = contents.id;
+      contents.once('destroyed', () => {
+        this.clients.delete(contents);
+        // Its connection ends now, not when the port happens to be collected: the back end frees what the window held.
+        // A back end that is exiting or restarting has no connection left to end: nothing to report.
+        try {
+          this.child?.postMessage({ type: 'disconnect', window });
+        } catch {
+          /* the process is gone; its successor starts with no connections */
+        }
+      });
     }
     if (this.ready) this.connect(contents);
   }
@@ -98,7 +108,8 @@ export class BackendBroker {
   private connect(contents: WebContents): void {
     if (!this.child || contents.isDestroyed()) return;
     const { port1, port2 } = new MessageChannelMain();
-    this.child.postMessage({ type: 'connect' }, [port1]);
+    // Tagged with the window: a reload asks for a new port, and the back end then ends the old one's connection.
+    this.child.postMessage({ type: 'connect', window: contents.id }, [port1]);
     const status: BackendStatus = { state: 'ready', restarts: this.restarts };
     contents.postMessage(PORT_CHANNEL, status, [port2]);
     this.options.onConnected?.(contents);
