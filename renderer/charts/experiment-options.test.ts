@@ -69,7 +69,7 @@ describe('experiment charts', () => {
     expect((linear.series as { id: string; data: unknown[] }[]).map((s) => [s.id, s.data.length])).toEqual([
       ['step-raw', 3],
       ['step-smooth', 3],
-      ['val', 1],
+      ['held-out', 1],
     ]);
     const log = lossData(curves, { smoothing: 0, logScale: true });
     expect((log.series as { data: unknown[] }[])[0].data).toEqual([

@@ -101,7 +101,7 @@ export function lossFrame(theme: ChartTheme, view: LossView): EChartsOption {
     series: [
       { id: 'step-raw', name: 'train loss', type: 'line', showSymbol: false, lineStyle: { width: 1, color: theme.accent, opacity: 0.3 }, itemStyle: { color: theme.accent }, data: [] },
       { id: 'step-smooth', name: 'train loss (smoothed)', type: 'line', showSymbol: false, lineStyle: { width: 2, color: theme.accent }, itemStyle: { color: theme.accent }, data: [] },
-      { id: 'val', name: 'held-out loss', type: 'line', symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color: theme.warn }, itemStyle: { color: theme.warn }, data: [] },
+      { id: 'held-out', name: 'held-out loss', type: 'line', symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color: theme.warn }, itemStyle: { color: theme.warn }, data: [] },
     ],
   };
 }
@@ -116,7 +116,7 @@ export function lossData(curves: TrainCurves, view: LossView): EChartsOption {
     series: [
       { id: 'step-raw', data: keep(curves.stepLoss) },
       { id: 'step-smooth', data: keep(smooth(curves.stepLoss, view.smoothing)) },
-      { id: 'val', data: keep(curves.heldOutLoss) },
+      { id: 'held-out', data: keep(curves.heldOutLoss) },
     ],
   };
 }

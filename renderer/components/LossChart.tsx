@@ -37,11 +37,14 @@ export function LossChart({ curves, view, theme, testId }: LossChartProps) {
     // One merge: the new data, and the user's zoom window by value (else the window would slide as the axis grows).
     const { start, end } = zoom.current ?? { start: undefined, end: undefined };
     chart.setOption(zoom.current ? { ...lossData(latest.current.curves, latest.current.view), dataZoom: [{ startValue: start, endValue: end }, { startValue: start, endValue: end }] } : lossData(latest.current.curves, latest.current.view));
-    // The steps in view, as the chart has them (tests and screen readers read it).
-    const dz = (chart.getOption().dataZoom as { start?: number; end?: number }[] | undefined)?.[0];
+    // The steps in view, as the chart has them (tests and screen readers read it). A window held by value is read
+    // back by value: its percentages depend on the axis extent ECharts rounds, which moves as points arrive.
+    const dz = (chart.getOption().dataZoom as { start?: number; end?: number; startValue?: number; endValue?: number }[] | undefined)?.[0];
     const [lo, hi] = extent(latest.current.curves);
     const at = (percent: number | undefined, fallback: number) => Math.round(lo + ((percent ?? fallback) / 100) * (hi - lo));
-    if (ref.current) ref.current.dataset.window = `${at(dz?.start, 0)}-${at(dz?.end, 100)}`;
+    const byValue = zoom.current !== null && typeof dz?.startValue === 'number' && typeof dz?.endValue === 'number';
+    const window = byValue ? `${Math.round(dz!.startValue!)}-${Math.round(dz!.endValue!)}` : `${at(dz?.start, 0)}-${at(dz?.end, 100)}`;
+    if (ref.current) ref.current.dataset.window = window;
   };
 
   useEffect(() => {

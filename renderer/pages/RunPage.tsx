@@ -222,7 +222,7 @@ export function RunPage() {
                 : curves.phase && curves.phase !== 'main'
                   ? `phase ${curves.phase}`
                   : training?.bestHeldOutLoss != null
-                    ? `best val loss ${formatNumber(training.bestHeldOutLoss, 4)}`
+                    ? `best held-out loss ${formatNumber(training.bestHeldOutLoss, 4)}`
                     : 'when training starts'
             }
             testId="kpi-epoch"
