@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { rocAuc, spearman } from '../compare/stats.js';
 import { openDataset } from '../dataset/reader.js';
 import { generateTraceDataset } from '../dataset/trace-dataset.js';
+import { waitHoursOf } from '../model/wait-features.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
 import type { WorkOptions } from '../progress.js';
@@ -43,8 +44,9 @@ export async function estimateCheck(config: PipelineConfig, options: WorkOptions
   const newest = (i: number): number => (i * data.windowLength + data.windowLength - 1) * f;
   const waits: number[] = [];
   const signals: number[][] = ESTIMATE_SIGNALS.map(() => []);
+  const times = { submitSec: data.columns.submit_sec, succStartSec: data.columns.succ_start_sec };
   for (let i = 0; i < data.count; i++) {
-    waits.push((data.columns.succ_start_sec[i] - data.columns.submit_sec[i]) / 3600);
+    waits.push(waitHoursOf(times, i));
     const row = newest(i);
     signals[0].push(data.columns.forecast_wait_sec[i]);
     signals[1].push(data.features[row + at('pending_nodes')] - (config.sim.nodes - data.features[row + at('running_nodes')]));

@@ -89,6 +89,11 @@ export interface WaitRows {
   train: ArrayLike<number>;
 }
 
+/** Row i's successor wait in hours: its start minus its submission (what both wait models learn). */
+export function waitHoursOf(rows: Pick<WaitRows, 'submitSec' | 'succStartSec'>, i: number): number {
+  return (rows.succStartSec[i] - rows.submitSec[i]) / 3600;
+}
+
 /** Snapshots are 10 minutes apart: 6 back is an hour ago. */
 const HOUR_BACK = 6;
 

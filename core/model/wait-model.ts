@@ -18,7 +18,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { heldOutNames } from '../held-out-names.js';
-import { WAIT_FEATURE_NAMES, WaitInputSchema, columnIndex, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
+import { WAIT_FEATURE_NAMES, WaitInputSchema, columnIndex, waitHoursOf, rewardFromWaitHours, timeToPredEndHours, waitFeaturesOf } from './wait-features.js';
 import type { WaitRows, WindowLayout } from './wait-features.js';
 import { WAIT_RISK_KIND, WaitRiskModelSchema, forecastFor, predictRisk } from './wait-risk.js';
 import type { QueueState } from '../sim/forecast.js';
@@ -90,14 +90,13 @@ export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): W
   const layout: WindowLayout = { seqLen: rows.seqLen, featureNames: rows.featureNames };
   const col = columnIndex(rows.featureNames, 'training data');
   const d = WAIT_FEATURE_NAMES.length;
-  const waitHours = (i: number): number => (rows.succStartSec[i] - rows.submitSec[i]) / 3600;
   const a = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   const b = new Array<number>(d).fill(0);
   let used = 0;
   let skipped = 0;
   for (let j = 0; j < rows.train.length; j++) {
     const i = rows.train[j];
-    const y = waitHours(i);
+    const y = waitHoursOf(rows, i);
     if (!Number.isFinite(y)) {
       skipped++;
       continue;
@@ -119,7 +118,7 @@ export function fitWaitModel(rows: WaitTrainingRows, options: FitWaitOptions): W
   let n = 0;
   for (let j = 0; j < rows.heldOut.length; j++) {
     const i = rows.heldOut[j];
-    const y = waitHours(i);
+    const y = waitHoursOf(rows, i);
     if (!Number.isFinite(y)) continue;
     const { x } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes);
     const predicted = Math.max(0, dot(weights, x));

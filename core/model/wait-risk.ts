@@ -25,7 +25,7 @@ import type { SimConfig } from '../sim/config.js';
 import { forecastWaitMinutes } from '../sim/forecast.js';
 import type { QueueState } from '../sim/forecast.js';
 import { RiskScores, sigmoid, survivalFromLogits } from './risk-output.js';
-import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, successorJobOf, waitFeaturesOf } from './wait-features.js';
+import { RISK_FEATURE_NAMES, WaitInputSchema, columnIndex, waitHoursOf, successorJobOf, waitFeaturesOf } from './wait-features.js';
 import type { WaitRows, WindowLayout } from './wait-features.js';
 
 export const WAIT_RISK_KIND = 'wait-risk';
@@ -170,13 +170,12 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const lambda = options.lambda ?? 0.001;
   const layout: WindowLayout = { seqLen: rows.seqLen, featureNames: rows.featureNames };
   const col = columnIndex(rows.featureNames, 'training data');
-  const waitHours = (i: number): number => (rows.succStartSec[i] - rows.submitSec[i]) / 3600;
   const xs: number[][] = [];
   const ws: number[] = [];
   let skipped = 0;
   for (let j = 0; j < rows.train.length; j++) {
     const i = rows.train[j];
-    const y = waitHours(i);
+    const y = waitHoursOf(rows, i);
     if (!Number.isFinite(y)) {
       skipped++;
       continue;
@@ -221,7 +220,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const scores = new RiskScores();
   for (let j = 0; j < rows.heldOut.length; j++) {
     const i = rows.heldOut[j];
-    const y = waitHours(i);
+    const y = waitHoursOf(rows, i);
     if (!Number.isFinite(y)) continue;
     const { x, timeToEndHours } = waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, { forecastWaitSec: rows.forecastWaitSec[i] });
     scores.add(riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours), y > timeToEndHours);
