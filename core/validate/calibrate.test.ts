@@ -95,18 +95,35 @@ describe('submit rule calibration', () => {
     expect(never.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds])).toEqual(reactive.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds]));
   });
 
-  it('picks the smallest mean cost, interruption + overlap / R, the first listed on a tie', () => {
+  it('picks the smallest mean cost, interruption + overlap / R, the most cautious rule on a tie', () => {
     const trial = (lowHours: number, meanInterruptionHours: number, meanOverlapHours: number) => ({
       rule: { kind: 'regressor' as const, lowHours, highHours: 500, confirmations: 1 },
       stats: { n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours, meanOverlapHours, meanAbsRewardHours: meanInterruptionHours + meanOverlapHours, zeroInterruptionShare: 0, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0 },
     });
-    // Costs at R = 1: 1.0, 0.9, 0.9 (tie: the first); at R = 4: 0.85, 0.45, 0.225.
+    // Costs at R = 1: 1.0, 0.9, 0.9 (tie: the higher low end, which submits later); at R = 4: 0.85, 0.45, 0.225.
     const trials = [trial(-0.5, 0.8, 0.2), trial(0, 0.3, 0.6), trial(0.5, 0.0, 0.9)];
     expect(meanCostHours(trials[1].stats, 4)).toBeCloseTo(0.45, 12);
-    expect(ruleThreshold(chooseRule(trials).rule)).toBe(0);
+    expect(ruleThreshold(chooseRule(trials).rule)).toBe(0.5);
+    expect(ruleThreshold(chooseRule([...trials].reverse()).rule)).toBe(0.5);
     expect(ruleThreshold(chooseRule(trials, 4).rule)).toBe(0.5);
     // Overlap dear (R = 0.25: an hour of overlap costs four of interruption): 1.6, 2.7, 3.6.
     expect(ruleThreshold(chooseRule(trials, 0.25).rule)).toBe(-0.5);
+  });
+
+  it('breaks a tie by the cap on the lead first, then the threshold, then confirmations', () => {
+    const stats = { n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours: 0, meanOverlapHours: 0, meanAbsRewardHours: 0, zeroInterruptionShare: 1, within1hShare: 1, maxInterruptionHours: 0, maxOverlapHours: 0 };
+    const risk = (threshold: number, confirmations: number, maxLeadHours?: number) => ({
+      rule: { kind: 'risk' as const, threshold, confirmations, ...(maxLeadHours === undefined ? {} : { maxLeadHours }) },
+      stats,
+    });
+    // Every rule costs 0 (an idle held-out tail): the candidates in the order calibration lists them.
+    const all = candidateRiskRules([0.05, 0.5, 0.8], [1, 3], [1, 4, undefined]).map((rule) => ({ rule, stats }));
+    expect(chooseRule(all).rule).toEqual({ kind: 'risk', threshold: 0.8, confirmations: 3, maxLeadHours: 1 });
+    // A cap outranks the threshold: 2 h at risk 0.2 holds back more than 4 h at 0.8; no cap holds back least.
+    expect(chooseRule([risk(0.8, 1, 4), risk(0.2, 1, 2), risk(0.9, 12)]).rule).toEqual({ kind: 'risk', threshold: 0.2, confirmations: 1, maxLeadHours: 2 });
+    expect(chooseRule([risk(0.5, 3, 2), risk(0.5, 1, 2)]).rule.confirmations).toBe(3);
+    // A cost lower by more than the tolerance still wins over caution.
+    expect(chooseRule([{ ...risk(0.8, 12, 1), stats: { ...stats, meanInterruptionHours: 1e-6 } }, risk(0.05, 1)]).rule).toEqual({ kind: 'risk', threshold: 0.05, confirmations: 1 });
   });
 
   it('lists a risk model\'s candidates thresholds first, and scores them as running each does', async () => {

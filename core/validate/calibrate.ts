@@ -1,5 +1,6 @@
 import type { ChainSchedule } from '../sim/chain.js';
 import type { Workload } from '../sim/workload.js';
+import { ruleThreshold } from './decide.js';
 import type { ThresholdRule } from './decide.js';
 import { rewardStats } from './stats.js';
 import type { RewardStats } from './stats.js';
@@ -51,8 +52,24 @@ export function meanCostHours(stats: Pick<RewardStats, 'meanInterruptionHours' |
 }
 
 /**
- * The trial of smallest mean cost; on a tie (within 1e-9 h), the one listed
- * first, so candidate lists order ties from the most cautious rule. With a
+ * Whether rule `a` holds back more than `b`: a smaller cap on the lead (no
+ * cap is the largest), then a later threshold (a higher risk; a regressor's
+ * higher low end), then more confirmations.
+ */
+export function moreCautious(a: ThresholdRule, b: ThresholdRule): boolean {
+  const capA = a.maxLeadHours ?? Infinity;
+  const capB = b.maxLeadHours ?? Infinity;
+  if (capA !== capB) return capA < capB;
+  if (ruleThreshold(a) !== ruleThreshold(b)) return ruleThreshold(a) > ruleThreshold(b);
+  return (a.confirmations ?? 1) > (b.confirmations ?? 1);
+}
+
+/**
+ * The trial of smallest mean cost; on a tie (within 1e-9 h) the most
+ * cautious rule (moreCautious), then the one listed first. Ties are common
+ * where the held-out samples are idle (every rule waits like reactive
+ * there); the held-out samples then say nothing about the rules, and the
+ * one that holds back most does least harm if validation is busier. With a
  * low-load cap (reactive's cost on the low-load samples), only rules at or
  * under it there compete (do no harm where the queue is idle); when none is,
  * those of the least low-load cost.
@@ -66,7 +83,10 @@ export function chooseRule(trials: readonly RuleTrial[], overlapHoursPerInterrup
     const least = Math.min(...trials.map((t) => cost(t.lowLoad!)));
     pool = eligible.length > 0 ? eligible : trials.filter((t) => cost(t.lowLoad!) <= least + 1e-9);
   }
-  return pool.reduce((a, b) => (cost(b.stats) < cost(a.stats) - 1e-9 ? b : a));
+  return pool.reduce((a, b) => {
+    const d = cost(b.stats) - cost(a.stats);
+    return d < -1e-9 || (d <= 1e-9 && moreCautious(b.rule, a.rule)) ? b : a;
+  });
 }
 
 /** A cap list's entries as rule fields: none (undefined) adds no maxLeadHours. */
