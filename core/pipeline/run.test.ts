@@ -47,6 +47,15 @@ describe('mirage run pipeline', () => {
     const stages = await readdir(path.join(out, 'stages'));
     const training = stages.find((d) => d.startsWith('training-'))!;
     expect(await readdir(path.join(out, 'stages', training, 'model'))).toEqual(['mirage-wait-model.json']);
+    // Calibration's fit leaves out the held-out tail (the last 2 of 12 samples, 3 probes each) and the gap before it
+    // (a replay is longer than the 10 samples before the tail, so the gap is cut to half of them): 5 samples, 15 rows.
+    // The validated and bundled model is fitted again on all 12 samples, 36 rows.
+    const rowsOf = async (dir: string) => (JSON.parse(await readFile(path.join(dir, 'mirage-wait-model.json'), 'utf8')) as { dataset: { trainRows: number; skippedRows: number } }).dataset;
+    const tailFit = await rowsOf(path.join(out, 'stages', training, 'model'));
+    const finalFit = await rowsOf(path.join(out, 'stages', training, 'final'));
+    expect(tailFit.trainRows + tailFit.skippedRows).toBe(15);
+    expect(finalFit.trainRows + finalFit.skippedRows).toBe(36);
+    expect(JSON.parse(await readFile(path.join(out, 'policy', 'model', 'mirage-wait-model.json'), 'utf8'))).toEqual(JSON.parse(await readFile(path.join(out, 'stages', training, 'final', 'mirage-wait-model.json'), 'utf8')));
     const calibration = JSON.parse(await readFile(path.join(out, 'stages', stages.find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as Calibration;
     // 12 samples, 20 % held out: the last 2; 2 thresholds x 1 confirmation count x 2 caps.
     expect(calibration.samples).toBe(2);
