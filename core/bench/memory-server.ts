@@ -3,7 +3,8 @@
  * serve`'s service and WebSocket server alone in a process, so the figures
  * are the server's, not the benchmark's pages'. Driven over the fork's IPC
  * channel: 'held' answers what it holds, 'measure' answers its memory after
- * a full GC and the peak RSS since the last measure, 'stop' ends it.
+ * a full GC and MIRAGE_BENCH_IDLE_MS without work, and the peak RSS since the
+ * last measure, 'stop' ends it.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
