@@ -19,7 +19,10 @@
  *  (g) the renderer reaching core other than by folder: only core/api and
  *      core/charts run anywhere whole, and any other folder offers the
  *      browser its browser.ts (core/trace, core/pipeline, core/train). (b)
- *      checks that what those load needs no Node.
+ *      checks that what those load needs no Node;
+ *  (h) the CLI loading TensorFlow.js as it starts: core/cli/main.ts may reach
+ *      it only through a dynamic import(), in the commands that train or run
+ *      a model, so that every other command starts in a fraction of a second.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -39,6 +42,8 @@ interface ImportRef {
   spec: string;
   /** `import type` / `export type`: erased from the emitted JavaScript. */
   typeOnly: boolean;
+  /** `import('x')` or `require('x')`: loaded when that line runs, not with the module. */
+  lazy?: true;
 }
 
 // Import clauses are identifiers, braces, commas, `*` and `as`: nothing else may sit between the
@@ -49,7 +54,7 @@ const DYNAMIC = /\b(?:import|require)\(\s*['"]([^'"\n]+)['"]\s*\)/g;
 function parseImports(source: string): ImportRef[] {
   const refs: ImportRef[] = [];
   for (const m of source.matchAll(STATIC)) refs.push({ spec: m[2], typeOnly: m[1] !== undefined });
-  for (const m of source.matchAll(DYNAMIC)) refs.push({ spec: m[1], typeOnly: false });
+  for (const m of source.matchAll(DYNAMIC)) refs.push({ spec: m[1], typeOnly: false, lazy: true });
   return refs;
 }
 
@@ -77,6 +82,7 @@ interface Edge {
   from: string;
   to: string;
   typeOnly: boolean;
+  lazy?: true;
 }
 
 interface Graph {
@@ -101,7 +107,7 @@ function buildGraph(files: ReadonlyMap<string, string>, exists: (path: string) =
       }
       const to = resolveRelative(file, ref.spec, exists);
       if (to === undefined) unresolved.push(`${file}: '${ref.spec}'`);
-      else edges.push({ from: file, to, typeOnly: ref.typeOnly });
+      else edges.push({ from: file, to, typeOnly: ref.typeOnly, ...(ref.lazy ? { lazy: true as const } : {}) });
     }
   }
   return { files, edges, packages, unresolved };
@@ -176,6 +182,32 @@ function browserNodeImports(graph: Graph): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * The chain of imports by which `start` loads TensorFlow.js as soon as it is
+ * loaded itself (static, non-type imports only), or undefined.
+ */
+function eagerTensorFlow(graph: Graph, start: string): string | undefined {
+  const eager = new Map<string, string[]>();
+  for (const e of graph.edges) if (!e.typeOnly && !e.lazy) eager.set(e.from, [...(eager.get(e.from) ?? []), e.to]);
+  const via = new Map<string, string>([[start, '']]);
+  const queue = [start];
+  for (let i = 0; i < queue.length; i++) {
+    const file = queue[i];
+    const tf = graph.packages.get(file)?.find((r) => !r.typeOnly && !r.lazy && r.spec.startsWith('@tensorflow/'));
+    if (tf) {
+      const chain = [file];
+      for (let f = via.get(file); f; f = via.get(f)) chain.unshift(f);
+      return `${chain.join(' -> ')} ('${tf.spec}')`;
+    }
+    for (const next of eager.get(file) ?? []) {
+      if (via.has(next)) continue;
+      via.set(next, file);
+      queue.push(next);
+    }
+  }
+  return undefined;
 }
 
 /** Core files that import the desktop shell, the renderer or the end-to-end tests. */
@@ -288,8 +320,22 @@ describe('the import parser and the rules, on hand-made sources', () => {
       { spec: './u.js', typeOnly: true },
       { spec: './side.css', typeOnly: false },
       { spec: 'node:fs', typeOnly: false },
-      { spec: './lazy.js', typeOnly: false },
+      { spec: './lazy.js', typeOnly: false, lazy: true },
     ]);
+  });
+
+  it('follows the static imports of a module to TensorFlow.js, not its dynamic or type imports', () => {
+    const graph = fakeGraph({
+      'core/cli/main.ts': "import { a } from './a.js';\nimport type { M } from '../model/net.js';",
+      'core/cli/a.ts': "import { b } from '../model/io.js';\nconst { train } = await import('../train/train.js');",
+      'core/model/io.ts': "import { z } from 'zod';",
+      'core/model/net.ts': "import * as tf from '@tensorflow/tfjs';",
+      'core/train/train.ts': "import * as tf from '@tensorflow/tfjs';",
+      'core/cli/b.ts': "import { c } from './a.js';\nimport { d } from './c.js';",
+      'core/cli/c.ts': "import { e } from '../model/net.js';",
+    });
+    expect(eagerTensorFlow(graph, 'core/cli/main.ts')).toBeUndefined();
+    expect(eagerTensorFlow(graph, 'core/cli/b.ts')).toBe("core/cli/b.ts -> core/cli/c.ts -> core/model/net.ts ('@tensorflow/tfjs')");
   });
 
   it('finds a folder cycle, through type imports too, and ignores tests', () => {
@@ -394,6 +440,10 @@ describe('the repository', () => {
 
   it('(g) has the renderer reach core by folder: the browser folders and browser.ts surfaces', () => {
     expect(rendererCoreImports(graph)).toEqual([]);
+  });
+
+  it('(h) starts the CLI without loading TensorFlow.js (the commands that need it import it when they run)', () => {
+    expect(eagerTensorFlow(graph, 'core/cli/main.ts')).toBeUndefined();
   });
 
   it('(f) names every source file in one style', () => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundledTrace } from './assets.js';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import { initBackend, parseBackendChoice } from '../model/backend.js';
 import { INFERENCE } from '../model/layers.js';
 import type { Network } from '../model/networks.js';

@@ -5,16 +5,13 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../files/atomic.js';
 import { tradeoffOption } from '../charts/index.js';
-import { EVALUATION_REPORT, runEvaluation } from '../evaluate/run.js';
 import { checkTargets, formatEvaluationReport } from '../evaluate/report.js';
-import { learningCurve, learningWorkDir } from '../evaluate/learning.js';
 import { WAIT_CUTS_HOURS, estimateCheck } from '../evaluate/estimate.js';
 import type { EstimateRow } from '../evaluate/estimate.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
 import { makeDir } from '../files/dirs.js';
 import { acquireLock, describeOwner } from '../files/lock.js';
 import { loadPipelineConfig } from '../pipeline/presets.js';
-import { renderChartSvg } from '../validate/svg.js';
 import { outPath, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 import { RUN_LOCK_FILE } from './run.js';
@@ -69,6 +66,8 @@ async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    // The pipeline, TensorFlow.js and the chart renderer load when an evaluation starts, not for every command.
+    const [{ EVALUATION_REPORT, runEvaluation }, { renderChartSvg }] = await Promise.all([import('../evaluate/run.js'), import('../validate/svg.js')]);
     const summary = await runEvaluation(loaded.config, {
       outDir,
       tracePath: loaded.tracePath,
@@ -151,6 +150,7 @@ async function learningCurveCommand(flags: EvaluateFlags, sizes: number[]): Prom
   const all: unknown[] = [];
   for (const jobNodes of loaded.config.evaluation.jobNodes) {
     const config = { ...loaded.config, chain: { ...loaded.config.chain, jobNodes } };
+    const { learningCurve, learningWorkDir } = await import('../evaluate/learning.js');
     const workDir = await learningWorkDir();
     try {
       const points = await learningCurve(config, { tracePath: loaded.tracePath, sizes, heldOutSamples, workDir, onProgress: progress.report });

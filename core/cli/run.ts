@@ -4,7 +4,6 @@ import { acquireLock, describeOwner } from '../files/lock.js';
 import type { Command } from 'commander';
 import { listPresets, loadPipelineConfig } from '../pipeline/presets.js';
 import { checkPipelineFits } from '../pipeline/limits.js';
-import { runPipeline } from '../pipeline/run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import { summaryTable } from '../validate/report.js';
 import { progressReporter } from './progress.js';
@@ -77,6 +76,8 @@ async function runCommand(flags: RunFlags): Promise<void> {
       if (json) process.stdout.write(JSON.stringify({ type: 'warning', message }) + '\n');
       else say(`warning: ${message}`);
     };
+    // The pipeline (and TensorFlow.js with it) loads when a run starts, not for every command.
+    const { runPipeline } = await import('../pipeline/run.js');
     const result = await runPipeline(loaded.config, { outDir, tracePath: loaded.tracePath, signal: abort.signal, onProgress: progress.report, onStage, onWarning });
     progress.finish();
     if (json) {

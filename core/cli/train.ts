@@ -10,19 +10,17 @@ import { isWaitModelKind } from '../train/wait.js';
 import { trainWaitModelOnDataset } from '../train/wait.js';
 import type { ModelManifest, TargetMode } from '../model/manifest.js';
 import { TARGET_MODES, assertInputCompatible, targetModeOf } from '../model/manifest.js';
-import type { BackendChoice } from '../model/backend.js';
-import { BACKEND_CHOICES, initBackend } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
+import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { openDataset } from '../dataset/reader.js';
 import { parseSimConfig } from '../sim/config.js';
 import { prepareWorkload } from '../sim/chain.js';
 import { formatClock, loadTraceFile } from '../trace/index.js';
 import type { Preset, TrainOverrides } from '../train/config.js';
 import { PRESETS } from '../train/config.js';
-import { datasetContentHash, trainingDataFromDataset } from '../train/dataset-data.js';
 import type { TrainEvent } from '../train/events.js';
-import { chainEpisodeEnv, REFERENCE_EPISODES } from '../train/chain-env.js';
-import { REFERENCE_POLICY_CONFIG, trainPolicy } from '../train/policy.js';
-import { trainModel } from '../train/train.js';
+// The training code (and TensorFlow.js with it) loads when a neural model trains, not for every command.
+import type { trainPolicy } from '../train/policy.js';
 import { clockArg, nonNegativeInt, outPath, positiveInt, positiveNumber, reportErrors } from './args.js';
 import { progressReporter } from './progress.js';
 
@@ -170,6 +168,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       else process.stdout.write(formatWaitModelInfo(flags.out, model));
       return;
     }
+    const { initBackend } = await import('../model/backend.js');
     const backend = await initBackend(flags.backend);
     if (!flags.json) process.stderr.write(`back end: ${backend.description}${backend.skipped.length ? ` (passed over: ${backend.skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')})` : ''}\n`);
     const options = { signal: abort.signal, onProgress: flags.json ? undefined : progress.report, onEvent, stepEventIntervalMs: 500 };
@@ -181,6 +180,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
       if (dataset.manifest.config.policy.kind !== 'probes') {
         process.stderr.write(`note: ${flags.data} holds one '${dataset.manifest.config.policy.kind}' run per sample, not probe runs\n`);
       }
+      const { datasetContentHash, trainingDataFromDataset } = await import('../train/dataset-data.js');
+      const { trainModel } = await import('../train/train.js');
       const data = trainingDataFromDataset(dataset, await datasetContentHash(dataset));
       const result = await trainModel(
         data,
@@ -210,6 +211,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
 async function runPolicy(flags: TrainFlags, options: Parameters<typeof trainPolicy>[2]): Promise<void> {
   if (!flags.base) throw new Error('--model policy needs --base <model dir> (a trained moe, transformer or default model)');
   if (!flags.trace) throw new Error('--model policy needs --trace <file>: the episodes run in the simulator');
+  const [{ chainEpisodeEnv, REFERENCE_EPISODES }, { REFERENCE_POLICY_CONFIG, trainPolicy }] = await Promise.all([import('../train/chain-env.js'), import('../train/policy.js')]);
   const baseManifest = await readManifest(flags.base);
   let fromSec = flags.from;
   let toSec = flags.to;

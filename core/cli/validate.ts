@@ -1,18 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import { parseShard } from '../dataset/schedule.js';
-import { BACKEND_CHOICES } from '../model/backend.js';
+import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { readManifest } from '../model/io.js';
 import { loadPolicyBundle } from '../policy/index.js';
 import { WAIT_MODEL_KIND, isWaitModelDir } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
 import { summaryTable } from '../validate/report.js';
-import { runValidation } from '../validate/run.js';
 import type { ValidationRequest } from '../validate/run.js';
-import { mergeValidationShards, runValidationShard } from '../validate/shard.js';
 import { addChainScheduleOptions, chainScheduleFromFlags, loadChainTrace } from './chain.js';
 import type { ChainScheduleFlags } from './chain.js';
 import { progressReporter } from './progress.js';
@@ -106,12 +104,14 @@ export function registerValidateCommands(program: Command): void {
           };
           const options = { workers: flags.workers, batchSamples: flags.batchSamples, signal: abort.signal, onProgress: progress.report };
           if (shard) {
+            const { runValidationShard } = await import('../validate/shard.js');
             const done = await runValidationShard(request, shard, options);
             progress.finish();
             const line = { shard: `${shard.index}/${shard.count}`, samples: done.manifest.samples.length, out: flags.out };
             process.stdout.write(flags.json ? JSON.stringify(line) + '\n' : `shard ${line.shard}: ${line.samples} samples -> ${flags.out} (join the shards with \`mirage validate merge\`)\n`);
             return;
           }
+          const { runValidation } = await import('../validate/run.js');
           const result = await runValidation(request, options);
           progress.finish();
           if (flags.json) {
@@ -142,6 +142,7 @@ export function registerValidateCommands(program: Command): void {
         // `validate` parses its own --out / --json before the sub-command sees them: take either.
         const flags = { ...command.parent?.opts<{ out?: string; json?: boolean }>(), ...own };
         if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified");
+        const { mergeValidationShards } = await import('../validate/shard.js');
         const summary = await mergeValidationShards(shardDirs, flags.out);
         if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else process.stdout.write(`${summaryTable(summary.policies)}\n\n${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (from ${shardDirs.length} shards)\n`);

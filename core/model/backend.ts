@@ -14,8 +14,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isWasmMatMulPatched, patchWasmMatMul } from './wasm-matmul.js';
 
-export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu', 'webgpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import { BACKEND_CHOICES } from './backend-choice.js';
+import type { BackendChoice } from './backend-choice.js';
 
 /** What actually runs: 'tensorflow' is libtensorflow through tfjs-node(-gpu). */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';

@@ -5,7 +5,7 @@
  * Normalisation is applied here, from the model's own statistics.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice } from './backend.js';
+import type { BackendChoice } from './backend-choice.js';
 import { currentBackend, initBackend } from './backend.js';
 import { readManifest, readNetworkFiles } from './io.js';
 import { INFERENCE } from './layers.js';

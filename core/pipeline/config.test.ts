@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BACKEND_CHOICES } from '../model/backend.js';
+import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
 

@@ -6,7 +6,7 @@ import { chainEpisodeEnv } from '../train/chain-env.js';
 import type { ChainEnvOptions } from '../train/chain-env.js';
 import { REFERENCE_POLICY_CONFIG, trainPolicy } from '../train/policy.js';
 import type { PolicyConfig, PolicyResult, PolicyRunOptions } from '../train/policy.js';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import { policyEpisodeRange } from './config.js';
 import type { PipelineConfig } from './config.js';
 

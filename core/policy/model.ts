@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import { readManifest } from '../model/io.js';
 import { MODEL_MANIFEST_FILE } from '../model/manifest.js';
 import { WAIT_MODEL_FILE, isWaitModelDir, loadWaitModel, readWaitModel } from '../model/wait-model.js';

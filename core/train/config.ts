@@ -10,8 +10,8 @@ import type { ModelKind, TargetMode } from '../model/manifest.js';
 import { RISK_THRESHOLDS_HOURS } from '../model/wait-risk.js';
 import type { RegressorSpec, TransformerSpec } from '../model/spec.js';
 import { RegressorSpecSchema, paperTransformer } from '../model/spec.js';
-import type { SupervisedConfig } from './supervised.js';
-import { SupervisedConfigSchema } from './supervised.js';
+import type { SupervisedConfig } from './supervised-config.js';
+import { SupervisedConfigSchema } from './supervised-config.js';
 
 export const PRESETS = ['paper'] as const;
 export type Preset = (typeof PRESETS)[number];

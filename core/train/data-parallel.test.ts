@@ -14,7 +14,7 @@ import type { TransformerSpec } from '../model/spec.js';
 import type { AdamImplementation } from './adam.js';
 import { Adam, adamUpdateInPlace } from './adam.js';
 import { combineSlices, DataParallelGradients, sliceRows } from './data-parallel.js';
-import type { SupervisedConfig } from './supervised.js';
+import type { SupervisedConfig } from './supervised-config.js';
 import { lossTensor, runSupervised } from './supervised.js';
 
 const SPEC: TransformerSpec = {

@@ -15,12 +15,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import type { ApplyContext } from '../model/layers.js';
 import type { NamedValues } from '../model/params.js';
 import type { RegressorSpec } from '../model/spec.js';
 import { resolveWorkerFile } from '../parallel/pool.js';
-import type { LossName } from './supervised.js';
+import type { LossName } from './supervised-config.js';
 
 /** Most threads a step is split over (the machines this runs on have few cores; more only adds copies). */
 export const MAX_TRAIN_THREADS = 16;

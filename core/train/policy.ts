@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import { ensureBackend } from '../model/backend.js';
 import { readManifest, readNetworkFiles, saveManifest, saveNetworkFiles } from '../model/io.js';
 import { writeFileAtomic } from '../files/atomic.js';

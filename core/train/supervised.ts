@@ -25,30 +25,7 @@ import { loadCheckpoint, prefixTensors, saveCheckpoint, tensorsWithPrefix } from
 import { gatherWindows } from './data.js';
 import type { TrainEvent } from './events.js';
 
-/** bce: binary cross-entropy on logits, for 0/1 targets (a wait-risk network: one per wait threshold). */
-export const LossSchema = z.enum(['mse', 'huber', 'l1', 'bce']);
-export type LossName = z.infer<typeof LossSchema>;
-
-export const SupervisedConfigSchema = z.object({
-  epochs: z.number().int().positive(),
-  batchSize: z.number().int().positive(),
-  learningRate: z.number().positive(),
-  /** 'cosine' decays to 5% of the rate over the run, after `warmupSteps` linear warm-up. */
-  schedule: z.enum(['constant', 'cosine']),
-  warmupSteps: z.number().int().nonnegative(),
-  loss: LossSchema,
-  /** Huber transition point, in normalised target units. */
-  huberDelta: z.number().positive(),
-  clipNorm: z.number().positive().nullable(),
-  weightDecay: z.number().nonnegative(),
-  /** Stop after this many epochs without a better held-out loss; null never. */
-  patience: z.number().int().positive().nullable(),
-  /** End with the weights of the best held-out epoch. */
-  restoreBest: z.boolean(),
-  /** Wall-clock budget for the phase (stops after the step that passes it); null none. Not deterministic. */
-  maxSeconds: z.number().positive().nullable(),
-});
-export type SupervisedConfig = z.infer<typeof SupervisedConfigSchema>;
+import type { LossName, SupervisedConfig } from './supervised-config.js';
 
 /** What the loop trains: a forward pass over normalised windows of given rows. */
 export interface SupervisedTask {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import type { WorkOptions } from '../progress.js';
 import { ChainScheduleSchema, scheduledSamples } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';

@@ -1,4 +1,4 @@
-import type { BackendChoice } from '../model/backend.js';
+import type { BackendChoice } from '../model/backend-choice.js';
 import type { DecisionRule } from './decide.js';
 
 /**

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../files/atomic.js';
 import { ShardSchema, stableJson } from '../dataset/manifest.js';
 import type { Shard } from '../dataset/manifest.js';
 import { plannedSamples } from '../dataset/schedule.js';
-import { BACKEND_CHOICES } from '../model/backend.js';
+import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import { ChainScheduleSchema, scheduledSamples } from '../sim/chain.js';

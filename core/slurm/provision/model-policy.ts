@@ -1,5 +1,5 @@
 import { FEATURE_NAMES } from '../../sim/features.js';
-import type { BackendChoice } from '../../model/backend.js';
+import type { BackendChoice } from '../../model/backend-choice.js';
 import { loadPolicyModel } from '../../policy/index.js';
 import type { PolicyModel } from '../../policy/index.js';
 import type { DecisionRule } from '../../validate/decide.js';
