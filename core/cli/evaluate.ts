@@ -148,9 +148,9 @@ async function learningCurveCommand(flags: EvaluateFlags, sizes: number[]): Prom
   const heldOutSamples = Math.max(10, Math.round(keptTrainingSamples(loaded.config) * loaded.config.training.heldOutFraction));
   const rows: string[] = [];
   const all: unknown[] = [];
+  const { learningCurve, learningWorkDir } = await import('../evaluate/learning.js');
   for (const jobNodes of loaded.config.evaluation.jobNodes) {
     const config = { ...loaded.config, chain: { ...loaded.config.chain, jobNodes } };
-    const { learningCurve, learningWorkDir } = await import('../evaluate/learning.js');
     const workDir = await learningWorkDir();
     try {
       const points = await learningCurve(config, { tracePath: loaded.tracePath, sizes, heldOutSamples, workDir, onProgress: progress.report });
