@@ -37,8 +37,16 @@ export function LossChart({ curves, view, theme, testId }: LossChartProps) {
     // One merge: the new data, and the user's zoom window by value (else the window would slide as the axis grows).
     const { start, end } = zoom.current ?? { start: undefined, end: undefined };
     chart.setOption(zoom.current ? { ...lossData(latest.current.curves, latest.current.view), dataZoom: [{ startValue: start, endValue: end }, { startValue: start, endValue: end }] } : lossData(latest.current.curves, latest.current.view));
-    // The steps in view, as the chart has them (tests and screen readers read it). A window held by value is read
-    // back by value: its percentages depend on the axis extent ECharts rounds, which moves as points arrive.
+    showWindow();
+  };
+
+  /**
+   * The steps in view, as the chart has them (tests and screen readers read it). A window held by value is read
+   * back by value: its percentages depend on the axis extent ECharts rounds, which moves as points arrive.
+   */
+  const showWindow = () => {
+    const chart = chartRef.current;
+    if (!chart) return;
     const dz = (chart.getOption().dataZoom as { start?: number; end?: number; startValue?: number; endValue?: number }[] | undefined)?.[0];
     const [lo, hi] = extent(latest.current.curves);
     const at = (percent: number | undefined, fallback: number) => Math.round(lo + ((percent ?? fallback) / 100) * (hi - lo));
@@ -52,14 +60,20 @@ export function LossChart({ curves, view, theme, testId }: LossChartProps) {
     const chart = echarts.init(el, undefined, { renderer: 'canvas' });
     chartRef.current = chart;
     chart.on('datazoom', () => {
-      const dz = (chart.getOption().dataZoom as { start?: number; end?: number }[] | undefined)?.[0];
+      const dz = (chart.getOption().dataZoom as { start?: number; end?: number; startValue?: number; endValue?: number }[] | undefined)?.[0];
       if (!dz || ((dz.start ?? 0) <= 0 && (dz.end ?? 100) >= 100)) {
         zoom.current = null;
       } else {
+        // The steps ECharts shows (its own value window, computed over its axis extent), held as whole steps so
+        // that the window given back by value is the one read back. Percentages mapped over the data's extent
+        // are the fallback: the axis extent can be wider than the data's.
         const [lo, hi] = extent(latest.current.curves);
-        zoom.current = { start: lo + ((dz.start ?? 0) / 100) * (hi - lo), end: lo + ((dz.end ?? 100) / 100) * (hi - lo) };
+        const start = Math.round(typeof dz.startValue === 'number' ? dz.startValue : lo + ((dz.start ?? 0) / 100) * (hi - lo));
+        const end = Math.round(typeof dz.endValue === 'number' ? dz.endValue : lo + ((dz.end ?? 100) / 100) * (hi - lo));
+        zoom.current = { start, end: Math.max(end, start + 1) };
       }
       el.dataset.zoomed = zoom.current ? `${Math.round(zoom.current.start)}-${Math.round(zoom.current.end)}` : '';
+      showWindow();
     });
     const observer = new ResizeObserver(() => chart.resize());
     observer.observe(el);
