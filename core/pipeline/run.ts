@@ -279,9 +279,11 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     async (dir) => {
       const kind = config.training.model;
       if (isWaitModelKind(kind)) {
-        const data = join(datasetStage.dir, DATASET_SUBDIR);
-        await trainWaitModelOnDataset(data, join(dir, MODEL_SUBDIR), { kind, heldOutFraction: config.training.heldOutFraction });
-        await trainWaitModelOnDataset(data, join(dir, FINAL_MODEL_SUBDIR), { kind, heldOutFraction: 0 });
+        await trainWaitModelOnDataset(join(datasetStage.dir, DATASET_SUBDIR), join(dir, MODEL_SUBDIR), {
+          kind,
+          heldOutFraction: config.training.heldOutFraction,
+          allRowsDir: join(dir, FINAL_MODEL_SUBDIR),
+        });
         await writeFileAtomic(join(dir, 'history.json'), JSON.stringify({ backend: WAIT_MODEL_BACKEND, events: [] }, null, 1) + '\n');
         return;
       }

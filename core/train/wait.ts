@@ -16,17 +16,25 @@ export function isWaitModelKind(kind: string): kind is WaitModelKind {
  * and saves it: the fit uses the samples before the held-out tail (the one
  * split, core/dataset/split.ts), so its metrics and any calibration on that
  * tail are out of sample. `mirage train` and `mirage run` both come here.
+ * With `allRowsDir`, the same kind is also fitted on every row, the tail
+ * included, and saved there (what `mirage run` validates once calibration has
+ * used the first fit), from the one read of the dataset.
  */
 export async function trainWaitModelOnDataset(
   dataDir: string,
   modelDir: string,
-  options: { kind?: WaitModelKind; heldOutFraction: number },
+  options: { kind?: WaitModelKind; heldOutFraction: number; allRowsDir?: string },
 ): Promise<AnyWaitModel> {
   const dataset = await openDataset(dataDir);
   if (dataset.count === 0) throw new Error(`${dataDir}: the dataset holds no examples`);
+  const kind = options.kind ?? WAIT_MODEL_KIND;
   const split = splitDatasetHeldOut(dataset, options.heldOutFraction);
-  const model = fitWaitKind(options.kind ?? WAIT_MODEL_KIND, dataset, split.train, split.heldOut);
+  const model = fitWaitKind(kind, dataset, split.train, split.heldOut);
   await saveWaitModel(modelDir, model);
+  if (options.allRowsDir !== undefined) {
+    const all = splitDatasetHeldOut(dataset, 0);
+    await saveWaitModel(options.allRowsDir, fitWaitKind(kind, dataset, all.train, all.heldOut));
+  }
   return model;
 }
 

@@ -5,6 +5,7 @@ import type { SampleWindow } from '../lib/windows.js';
 import type { Point, TrainCurves } from '../lib/train-curves.js';
 import { smooth } from '../lib/train-curves.js';
 import type { ChartTheme } from './theme.js';
+import { chartFrame, fourDigits, tooltipColors } from './theme.js';
 import { utilisationOption } from './trace-options.js';
 
 /**
@@ -48,16 +49,8 @@ export interface LossView {
 export function lossFrame(theme: ChartTheme, view: LossView): EChartsOption {
   const axisLabel = { color: theme.muted, fontSize: 11 };
   return {
-    animation: false,
-    backgroundColor: 'transparent',
-    textStyle: { fontFamily: theme.fontFamily, fontSize: 11, color: theme.text },
-    tooltip: {
-      trigger: 'axis',
-      backgroundColor: theme.tooltipBg,
-      borderColor: theme.axis,
-      textStyle: { color: theme.text, fontSize: 12 },
-      valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)),
-    },
+    ...chartFrame(theme),
+    tooltip: { trigger: 'axis', ...tooltipColors(theme), valueFormatter: fourDigits },
     legend: { top: 0, right: 8, itemWidth: 14, itemHeight: 8, textStyle: { color: theme.muted, fontSize: 11 }, data: ['train loss', 'train loss (smoothed)', 'held-out loss'] },
     grid: { left: 56, right: 16, top: 30, bottom: 58 },
     xAxis: {
@@ -167,7 +160,7 @@ export function themedReportOption(option: EChartsOption, theme: ChartTheme): EC
     // One scrollable legend line: a legend that wraps would cover the plot and its axis numbers.
     legend: legend ? { ...legend, type: 'scroll', top: 4, left: 8, right: 8, pageIconColor: theme.muted, pageTextStyle: { color: theme.muted }, textStyle: { color: theme.muted, fontSize: 11 } } : undefined,
     grid: { ...grid, top: 40, left: 64, right: 20, bottom: 56 },
-    tooltip: { ...(option.tooltip as object), backgroundColor: theme.tooltipBg, borderColor: theme.axis, textStyle: { color: theme.text, fontSize: 12 } },
+    tooltip: { ...(option.tooltip as object), ...tooltipColors(theme) },
     xAxis: axis(option.xAxis) as EChartsOption['xAxis'],
     yAxis: axis(option.yAxis) as EChartsOption['yAxis'],
     series: series as EChartsOption['series'],
@@ -226,11 +219,9 @@ export function sampleTimelineOption(t: SampleTimeline, theme: ChartTheme, color
   // The moments often coincide (a reactive submission is the predecessor's end): named in the tooltip and the page, not on the lines.
   const mark = (sec: number, name: string, color: string) => ({ name, xAxis: ms(sec), label: { show: false }, lineStyle: { color } });
   return {
-    animation: false,
+    ...chartFrame(theme),
     useUTC: true,
-    backgroundColor: 'transparent',
-    textStyle: { fontFamily: theme.fontFamily, fontSize: 11, color: theme.text },
-    tooltip: { trigger: 'axis', backgroundColor: theme.tooltipBg, borderColor: theme.axis, textStyle: { color: theme.text, fontSize: 12 } },
+    tooltip: { trigger: 'axis', ...tooltipColors(theme) },
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
     grid: [
       { left: 86, right: 20, top: 10, height: 62 },

@@ -54,3 +54,16 @@ export const darkChartTheme: ChartTheme = {
   warn: '#e0a23a',
   fontFamily: FONT,
 };
+
+/** What every chart of the workbench shares: no animation, a transparent background, the theme's font. */
+export function chartFrame(theme: ChartTheme) {
+  return { animation: false, backgroundColor: 'transparent', textStyle: { fontFamily: theme.fontFamily, fontSize: 11, color: theme.text } };
+}
+
+/** The colours of a chart's tooltip box in the theme. */
+export function tooltipColors(theme: ChartTheme) {
+  return { backgroundColor: theme.tooltipBg, borderColor: theme.axis, textStyle: { color: theme.text, fontSize: 12 } };
+}
+
+/** Loss values in a tooltip: four significant digits. */
+export const fourDigits = (v: unknown): string => (typeof v === 'number' ? v.toPrecision(4) : String(v));

@@ -1,6 +1,7 @@
 import type { EChartsOption } from 'echarts';
 import type { Histogram, TimeSeries } from '../../core/api/trace.js';
 import type { ChartTheme } from './theme.js';
+import { chartFrame, tooltipColors } from './theme.js';
 
 /**
  * ECharts options of the trace overview: pure functions of the data and the
@@ -24,15 +25,11 @@ function pairs(times: readonly number[], values: readonly number[]): [number, nu
 
 function base(theme: ChartTheme): EChartsOption {
   return {
-    animation: false,
+    ...chartFrame(theme),
     useUTC: true,
-    backgroundColor: 'transparent',
-    textStyle: { fontFamily: theme.fontFamily, fontSize: 11, color: theme.text },
     tooltip: {
       trigger: 'axis',
-      backgroundColor: theme.tooltipBg,
-      borderColor: theme.axis,
-      textStyle: { color: theme.text, fontSize: 12 },
+      ...tooltipColors(theme),
       axisPointer: { type: 'line', lineStyle: { color: theme.muted, type: 'dashed' } },
     },
     grid: { left: 52, right: 16, top: 28, bottom: 28, containLabel: false },

@@ -1,6 +1,7 @@
 import type { EChartsOption } from 'echarts';
 import type { TrainEvent } from '../../core/train/browser.js';
 import type { ChartTheme } from '../charts/theme.js';
+import { fourDigits, tooltipColors } from '../charts/theme.js';
 
 /**
  * Several runs' training curves on one chart (TensorBoard's overlay): the
@@ -43,7 +44,7 @@ export function curvesOption(curves: readonly RunCurve[], colors: readonly strin
   return {
     backgroundColor: 'transparent',
     textStyle: { color: theme.text, fontFamily: theme.fontFamily },
-    tooltip: { trigger: 'axis', backgroundColor: theme.tooltipBg, borderColor: theme.axis, textStyle: { color: theme.text, fontSize: 12 }, valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    tooltip: { trigger: 'axis', ...tooltipColors(theme), valueFormatter: fourDigits },
     legend: { type: 'scroll', top: 4, left: 8, right: 8, textStyle: label },
     grid: { top: 40, left: 56, right: 20, bottom: 44 },
     xAxis: {
