@@ -23,6 +23,11 @@ function pairs(times: readonly number[], values: readonly number[]): [number, nu
   return out;
 }
 
+/** An hour-by-hour count as a stepped line over a shaded area. */
+function hourlyArea(name: string, color: string, area: string, data: [number, number][]) {
+  return { name, type: 'line' as const, step: 'end' as const, showSymbol: false, sampling: 'lttb' as const, lineStyle: { width: 1.2, color }, itemStyle: { color }, areaStyle: { color: area }, data };
+}
+
 function base(theme: ChartTheme): EChartsOption {
   return {
     ...chartFrame(theme),
@@ -117,17 +122,7 @@ export function utilisationOption(series: TimeSeries, capacityNodes: number, the
     yAxis: valueAxis(theme, 'nodes'),
     dataZoom: dataZoom(theme, true),
     series: [
-      {
-        name: 'running nodes',
-        type: 'line',
-        step: 'end',
-        showSymbol: false,
-        sampling: 'lttb',
-        lineStyle: { width: 1.2, color: theme.accent },
-        itemStyle: { color: theme.accent },
-        areaStyle: { color: theme.accentArea },
-        data: pairs(times, series.runningNodes),
-      },
+      hourlyArea('running nodes', theme.accent, theme.accentArea, pairs(times, series.runningNodes)),
       {
         name: 'capacity',
         type: 'line',
@@ -150,17 +145,7 @@ export function queueOption(series: TimeSeries, theme: ChartTheme): EChartsOptio
     yAxis: valueAxis(theme, 'queued jobs'),
     dataZoom: dataZoom(theme, false),
     series: [
-      {
-        name: 'queued jobs',
-        type: 'line',
-        step: 'end',
-        showSymbol: false,
-        sampling: 'lttb',
-        lineStyle: { width: 1.2, color: theme.queue },
-        itemStyle: { color: theme.queue },
-        areaStyle: { color: theme.queueArea },
-        data: pairs(times, series.queuedJobs),
-      },
+      hourlyArea('queued jobs', theme.queue, theme.queueArea, pairs(times, series.queuedJobs)),
     ],
   };
 }
