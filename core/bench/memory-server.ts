@@ -1,23 +1,30 @@
 /**
  * The server the memory benchmark measures (memory.ts forks it): `mirage
- * serve`'s service and WebSocket server alone in a process, so the figures
- * are the server's, not the benchmark's pages'. Driven over the fork's IPC
- * channel: 'held' answers what it holds, 'measure' answers its memory after
- * a full GC and MIRAGE_BENCH_IDLE_MS without work, and the peak RSS since the
- * last measure, 'stop' ends it.
+ * serve`'s WebSocket server and its back-end process, as `mirage serve` runs
+ * them, alone, so the figures are the server's, not the benchmark's pages'.
+ * Driven over the fork's IPC channel: 'held' answers what the back end
+ * holds, 'measure' answers the memory of both processes once the back end has
+ * been replaced (when MIRAGE_BENCH_RECYCLE_MS is above 0), after a full GC
+ * of the server process and MIRAGE_BENCH_IDLE_MS without work, 'stop' ends it.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackendProcess } from '../host/backend-process.js';
+import { statusBytes } from '../host/backend-protocol.js';
 import { startServer } from '../host/server.js';
-import { createMirageService } from '../host/service.js';
 
 export type BenchServerRequest = { kind: 'held' } | { kind: 'measure' } | { kind: 'stop' };
+export interface ProcessMemory {
+  rss: number;
+  rssAnon: number;
+  heapUsed: number;
+}
 export type BenchServerReply =
   | { kind: 'ready'; port: number; token: string }
-  | { kind: 'held'; openTraces: number; parsedTraces: number }
-  | { kind: 'memory'; rss: number; rssAnon: number; heapUsed: number; peakRss: number };
+  | { kind: 'held'; openTraces: number; parsedTraces: number; backendPeakRss: number }
+  | { kind: 'memory'; server: ProcessMemory; backend: ProcessMemory; peakRss: number; generation: number };
 
 const send = (reply: BenchServerReply): void => void process.send?.(reply);
 
@@ -29,54 +36,57 @@ if (!gc || !process.send) {
 
 const graceMs = Number(process.env.MIRAGE_BENCH_GRACE_MS ?? '500');
 const idleMs = Number(process.env.MIRAGE_BENCH_IDLE_MS ?? '15000');
+const recycleMs = Number(process.env.MIRAGE_BENCH_RECYCLE_MS ?? '0');
 
-/**
- * Resident memory that is the process's own (anonymous pages: V8's heap,
- * malloc), from /proc/self/status; RSS also counts the pages of the node
- * binary and its libraries touched so far, file-backed and shared, which the
- * kernel drops when it needs them and which no request can make grow beyond
- * the binary's size. NaN where /proc is not there.
- */
 function rssAnon(): number {
   try {
-    const kb = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return kb ? Number(kb[1]) * 1024 : NaN;
+    return statusBytes(readFileSync('/proc/self/status', 'utf8'), 'RssAnon');
   } catch {
     return NaN;
   }
 }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const dir = await mkdtemp(join(tmpdir(), 'mirage-memory-bench-'));
 await writeFile(join(dir, 'index.html'), '<!doctype html><title>bench</title>');
-const service = createMirageService({ backend: 'serve', canReadPaths: false, traceGraceMs: graceMs, log: () => {} });
+const backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: graceMs }, recycleAfterMs: recycleMs, log: () => {} });
 const token = 'b'.repeat(48);
-const server = await startServer({ port: 0, rendererDir: dir, token, handlers: service.handlers });
+const server = await startServer({ port: 0, rendererDir: dir, token, accept: (socket) => backend.accept(socket) });
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
 process.on('message', (message: BenchServerRequest) => {
   if (message.kind === 'held') {
-    send({ kind: 'held', openTraces: service.openTraces, parsedTraces: service.parsedTraces });
+    void backend.status().then((s) => send({ kind: 'held', openTraces: s.openTraces, parsedTraces: s.parsedTraces, backendPeakRss: s.peakRss }));
   } else if (message.kind === 'measure') {
-    // A full GC twice, a turn apart (sockets and streams let go of their buffers a tick after
-    // they close), then the server stays idle as a real one does between pages: V8's memory
-    // reducer shrinks the young generation a burst grew only after some seconds without work,
-    // and a forced GC does not.
-    setImmediate(() => {
+    void (async () => {
+      // The back end is replaced once it has sat idle with no page (the state `mirage serve` reaches after a minute).
+      if (recycleMs > 0) while (!backend.fresh) await sleep(50);
+      // A full GC twice, a turn apart (sockets and streams let go of their buffers a tick after they
+      // close), then the server stays idle as a real one does between pages: V8's memory reducer
+      // shrinks the young generation a burst grew only after some seconds without work, and a
+      // forced GC does not.
       gc();
-      setImmediate(() => {
-        gc();
-        setTimeout(() => {
-          const { rss, heapUsed } = process.memoryUsage();
-          send({ kind: 'memory', rss, rssAnon: rssAnon(), heapUsed, peakRss: Math.max(peakRss, rss) });
-          peakRss = rss;
-        }, idleMs);
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      await sleep(idleMs);
+      const { rss, heapUsed } = process.memoryUsage();
+      const b = await backend.status();
+      send({
+        kind: 'memory',
+        server: { rss, rssAnon: rssAnon(), heapUsed },
+        backend: { rss: b.rss, rssAnon: b.rssAnon, heapUsed: b.heapUsed },
+        peakRss: Math.max(peakRss, rss),
+        generation: backend.generation,
       });
-    });
+      peakRss = rss;
+    })();
   } else {
     clearInterval(sampler);
     void server
       .close()
+      .then(() => backend.stop())
       .then(() => rm(dir, { recursive: true, force: true }))
       .finally(() => process.exit(0));
   }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { defaultRunsDir } from '../host/experiment.js';
-import { createMirageService } from '../host/service.js';
+import { BackendProcess } from '../host/backend-process.js';
 import { startServer } from '../host/server.js';
 
 const DEFAULT_PORT = 8765;
@@ -37,7 +37,15 @@ export function registerServeCommands(program: Command): void {
       }
       const runsDir = resolve(options.runsDir ?? defaultRunsDir(process.cwd(), homedir()));
       const log = process.env.MIRAGE_SERVE_LOG ? (m: string) => console.error(`[serve] ${m}`) : undefined;
-      const service = createMirageService({ backend: 'serve', canReadPaths: false, runsDir, log: (m) => console.error(m) });
+      // The work (parsing, runs) happens in a child process: its crash or its memory is not the server's.
+      let backend: BackendProcess;
+      try {
+        backend = await BackendProcess.start({ backend: { runsDir }, recycleAfterMs: recycleAfterMs(), log: (m) => console.error(m) });
+      } catch (error) {
+        console.error(`mirage serve: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+        return;
+      }
       const tokenFile = resolve(options.tokenFile ?? join(runsDir, TOKEN_FILE));
       let token: string;
       try {
@@ -56,8 +64,7 @@ export function registerServeCommands(program: Command): void {
           port: options.port,
           token,
           rendererDir,
-          handlers: service.handlers,
-          events: service.events,
+          accept: (socket) => backend.accept(socket),
           log,
         });
       } catch (error) {
@@ -67,7 +74,7 @@ export function registerServeCommands(program: Command): void {
             ? `mirage serve: port ${options.port} on 127.0.0.1 is in use (another mirage serve?); stop it, or pick another with --port.`
             : `mirage serve: cannot listen on 127.0.0.1:${options.port}: ${error instanceof Error ? error.message : String(error)}`,
         );
-        await service.shutdown();
+        await backend.stop();
         process.exitCode = 1;
         return;
       }
@@ -84,8 +91,8 @@ export function registerServeCommands(program: Command): void {
       const stop = () => {
         if (stopping) return;
         stopping = true;
-        void service
-          .shutdown()
+        void backend
+          .stop()
           .then(() => server.close())
           .then(() => process.exit(0));
       };
@@ -100,6 +107,20 @@ export function registerServeCommands(program: Command): void {
 }
 
 const TOKEN_FILE = '.serve-token';
+
+/**
+ * How long the back end sits idle with no page before it is replaced by a
+ * fresh one (MIRAGE_SERVE_RECYCLE_MS; 0: never). A minute: long enough that a
+ * page reloading or a script between two calls keeps it, short enough that a
+ * server left running gives back what a burst of work grew.
+ */
+function recycleAfterMs(): number {
+  const value = process.env.MIRAGE_SERVE_RECYCLE_MS;
+  if (value === undefined || value === '') return 60_000;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new InvalidArgumentError(`MIRAGE_SERVE_RECYCLE_MS must be a whole number of milliseconds (got ${JSON.stringify(value)})`);
+  return ms;
+}
 
 /**
  * The access token of the last `mirage serve` on this runs folder, or a new

@@ -9,8 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from './server.js';
 import { MAX_CLIENTS, MAX_PAYLOAD_BYTES, startServer } from './server.js';
-import type { MirageService } from './service.js';
-import { createMirageService } from './service.js';
+import { BackendProcess } from './backend-process.js';
 import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 
 /**
@@ -26,7 +25,7 @@ const TOKEN = 'h'.repeat(48);
 const HEALTH_TIMEOUT_MS = TEST_TIMEOUTS.wait;
 
 let server: RunningServer;
-let service: MirageService;
+let backend: BackendProcess;
 const escaped: unknown[] = [];
 const onEscape = (error: unknown) => escaped.push(error);
 
@@ -35,18 +34,22 @@ beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   const dir = mkdtempSync(join(tmpdir(), 'mirage-hostile-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
-  // A short grace: the heavy case checks that the traces go once their pages have.
-  service = createMirageService({ backend: 'serve', canReadPaths: false, log: () => {}, traceGraceMs: 300 });
-  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, handlers: service.handlers });
-});
+  // As `mirage serve` runs: the WebSocket server here, the service in its back-end process. A short
+  // grace: the heavy case checks that the traces go once their pages have. Never replaced when idle:
+  // each case checks that the one back end is still the one that started.
+  backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: 300 }, recycleAfterMs: 0, log: () => {} });
+  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, accept: (socket) => backend.accept(socket) });
+}, TEST_TIMEOUTS.hook);
 afterAll(async () => {
   await server.close();
+  await backend.stop();
   process.off('uncaughtException', onEscape);
   process.off('unhandledRejection', onEscape);
 });
 afterEach(async () => {
   await expectHealthy();
   expect(escaped).toEqual([]);
+  expect(backend.generation).toBe(1);
 });
 
 function openSocket(): Promise<WebSocket> {
@@ -334,13 +337,14 @@ describe('heavy requests at once', () => {
       const opened = replies.filter((r) => r.id.startsWith('o')).map((r) => (r.result as { sha256: string }).sha256);
       expect(new Set(opened).size).toBe(1);
       // Each page holds at most its last 3 traces, and they all share one parse.
-      expect(service.openTraces).toBeLessThanOrEqual(sockets.length * 3);
-      expect(service.parsedTraces).toBe(1);
+      const held = await backend.status();
+      expect(held.openTraces).toBeLessThanOrEqual(sockets.length * 3);
+      expect(held.parsedTraces).toBe(1);
     } finally {
       for (const ws of sockets) ws.terminate();
     }
     // Once the pages are gone (and their grace has passed), nothing is held.
-    await expect.poll(() => service.openTraces, { timeout: HEALTH_TIMEOUT_MS }).toBe(0);
+    await expect.poll(async () => (await backend.status()).openTraces, { timeout: HEALTH_TIMEOUT_MS }).toBe(0);
   });
 
   it('refuses one client piling up requests past its limit, and serves it again after', { timeout: 300_000 }, async () => {
@@ -365,7 +369,7 @@ describe('heavy requests at once', () => {
     const begin = await call(ws, 'b', 'trace.uploadBegin', { fileName: 'x.log', sizeChars: 1000 });
     const { uploadId } = begin.result as { uploadId: string };
     await call(ws, 'c', 'trace.uploadChunk', { uploadId, seq: 0, text: 'x'.repeat(500) });
-    expect(service.openUploads).toBe(1);
+    expect((await backend.status()).openUploads).toBe(1);
     // Another page cannot touch it.
     const other = await openSocket();
     try {
@@ -374,7 +378,7 @@ describe('heavy requests at once', () => {
       other.terminate();
     }
     ws.terminate();
-    await expect.poll(() => service.openUploads, { timeout: HEALTH_TIMEOUT_MS }).toBe(0);
+    await expect.poll(async () => (await backend.status()).openUploads, { timeout: HEALTH_TIMEOUT_MS }).toBe(0);
   });
 });
 

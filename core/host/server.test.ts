@@ -6,18 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from './server.js';
 import { startServer } from './server.js';
-import { createMirageService } from './service.js';
+import { BackendProcess } from './backend-process.js';
 
 let server: RunningServer;
+let backend: BackendProcess;
 const TOKEN = 'a'.repeat(48);
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mirage-renderer-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(join(dir, 'app.js'), 'console.log(1)');
-  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, handlers: createMirageService({ backend: 'serve', canReadPaths: false }).handlers });
+  backend = await BackendProcess.start({ backend: { runsDir: null }, log: () => {} });
+  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, accept: (socket) => backend.accept(socket) });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await backend.stop();
+});
 
 function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {

@@ -6,20 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { ApiHandlers } from '../api/handlers.js';
-import { serveConnection } from '../api/connection.js';
+import type { WebSocket } from 'ws';
 import { UPLOAD_CHUNK_CHARS } from '../api/trace.js';
-import type { EventSource } from '../api/connection.js';
-import { webSocketTransport } from './ws-transport.js';
 
 export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   /** The built renderer (dist/renderer). */
   rendererDir: string;
-  handlers: ApiHandlers;
-  /** The back end's own notices (runs), pushed to every connected page. */
-  events?: EventSource;
+  /** Serves one page's API WebSocket once it passed the checks (BackendProcess.accept). */
+  accept: (socket: WebSocket) => void;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
   log?: (message: string) => void;
@@ -123,7 +119,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // A frame the protocol forbids (unmasked, unknown opcode, RSV1, invalid UTF-8, over maxPayload)
       // is an 'error' on this socket: ws then closes it with the right code; this client alone is gone.
       ws.on('error', (error) => log(`closed a WebSocket: ${error.message}`));
-      serveConnection(webSocketTransport(ws), options.handlers, { log, events: options.events });
+      options.accept(ws);
     });
   });
 

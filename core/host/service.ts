@@ -56,6 +56,11 @@ export interface MirageService {
   readonly parsedTraces: number;
   /** Unfinished uploads held now (for tests and diagnostics). */
   readonly openUploads: number;
+  /**
+   * Holds or does something that a restart of this back end would lose: a
+   * trace (during its grace too), an upload, a parse, a running experiment.
+   */
+  readonly busy: boolean;
   /** Stops a running experiment as an interruption (it can be resumed after the restart). */
   shutdown(): Promise<void>;
 }
@@ -214,6 +219,9 @@ export function createMirageService(options: HostOptions): MirageService {
     },
     get openUploads() {
       return uploads.size;
+    },
+    get busy() {
+      return traces.size > 0 || uploads.size > 0 || heavy.size > 0 || (experiments.runs?.activeId ?? null) !== null;
     },
     shutdown: async () => {
       await experiments.runs?.shutdown();
