@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ export interface ServeProcess {
   port: number;
   token: string;
   pid: number;
+  /** The pid of its back-end process now (it changes when the back end is restarted or replaced). */
+  backendPid(): number;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,13 @@ export async function startServe(args: readonly string[] = [], options: { port?:
     port: Number(parsed.port),
     token: parsed.searchParams.get('token')!,
     pid: child.pid!,
+    backendPid: () => {
+      const line = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .find((l) => l.includes('backend-entry'));
+      if (!line) throw new Error(`mirage serve (pid ${child.pid}) has no back-end process now`);
+      return Number.parseInt(line.trim(), 10);
+    },
     stop: () => stopChild(child),
   };
 }

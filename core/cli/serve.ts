@@ -91,9 +91,10 @@ export function registerServeCommands(program: Command): void {
       const stop = () => {
         if (stopping) return;
         stopping = true;
-        void backend
-          .stop()
-          .then(() => server.close())
+        // Pages first (no new work arrives), then the back end saves what runs and exits.
+        void server
+          .close()
+          .then(() => backend.stop())
           .then(() => process.exit(0));
       };
       process.once('SIGINT', stop);

@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
+import { CLOSE_BACKEND_RESTARTED } from '../api/protocol.js';
 import type { BackendOptions, BackendStatus, ToBackend } from './backend-protocol.js';
 import { fromBackendMessage } from './backend-protocol.js';
 
@@ -24,8 +25,7 @@ const MAX_QUEUED_BYTES = 64 * 2 ** 20;
 const MAX_UNSENT_BYTES = 32 * 2 ** 20;
 /** How long a back end asked to stop may take (it saves a running experiment) before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
-/** WebSocket close codes: the server's back end failed (the page reconnects by itself), try again later. */
-const CLOSE_BACKEND_RESTARTED = 1011;
+/** WebSocket close code: try again later. */
 const CLOSE_TRY_AGAIN = 1013;
 
 type State = 'starting' | 'ready' | 'replacing' | 'stopped';

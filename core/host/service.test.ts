@@ -95,6 +95,21 @@ describe('the Mirage service over the in-process transport', () => {
     close();
   });
 
+  it('never hands out a trace id twice, also across back ends (a page keeps its id over a restart)', async () => {
+    const ids: string[] = [];
+    for (let backEnd = 0; backEnd < 2; backEnd++) {
+      const { client, close } = connectInProcess(createMirageService({ backend: 'serve', canReadPaths: false }).handlers);
+      for (let i = 0; i < 2; i++) {
+        const opened = await client.call('trace.open', { source: { kind: 'upload', uploadId: await upload(client, 'small.log', SMALL_TRACE) } });
+        ids.push(opened.traceId);
+      }
+      // The first back end's ids mean nothing to the second.
+      if (backEnd === 1) await expect(client.call('trace.summary', { traceId: ids[0] })).rejects.toMatchObject({ code: 'not-found' });
+      close();
+    }
+    expect(new Set(ids).size).toBe(4);
+  });
+
   it('refuses out-of-order or oversized chunks and unknown uploads', async () => {
     const service = createMirageService({ backend: 'in-process', canReadPaths: false });
     const { client, close } = connectInProcess(service.handlers);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import type { BackendKind } from '../api/app.js';
 import type { JobColumns, TraceOverview, TraceSummary } from '../api/trace.js';
@@ -71,7 +72,6 @@ export function createMirageService(options: HostOptions): MirageService {
   const traces = new OpenTraces({ perClient: options.maxTraces, maxParsed: options.maxParsedTraces, graceMs: options.traceGraceMs });
   const uploads = new UploadStore();
   const heavy = new HeavyWork();
-  let traceCounter = 0;
   const events = new EventHub();
   const experiments = createExperimentService({
     runsDir: options.runsDir ?? null,
@@ -122,7 +122,9 @@ export function createMirageService(options: HostOptions): MirageService {
   ): TraceSummary => {
     // A page that cancelled or left will never ask for it: keeping it would only hold memory.
     signal.throwIfAborted();
-    const traceId = `t${++traceCounter}`;
+    // Unique across back ends: a page keeps its trace's id over a reload and asks the back end
+    // that then runs, which after a restart holds other traces; a counter would hand out the same ids.
+    const traceId = `t-${randomUUID()}`;
     // The same file opened again (sequentially, so heavy.ts did not share the parse) shares the jobs held already.
     const jobs = traces.sameFile(loaded.sha256, loaded.format) ?? loaded.jobs;
     const summary: TraceSummary = {

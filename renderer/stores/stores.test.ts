@@ -129,6 +129,29 @@ describe('trace store', () => {
     expect(useTasksStore.getState().tasks.at(-1)).toMatchObject({ title: 'Open Lonestar6 A100', state: 'done' });
   });
 
+  it('closes the trace it replaces, unless the back end handed back the same id (a restarted back end reopening it)', async () => {
+    const closed: string[] = [];
+    let nextId = 't-1';
+    useHandlers({
+      'trace.open': async ({ source }) => summary(source.kind === 'sample' ? `${source.name}.log` : 'x', 3, nextId),
+      'trace.close': async ({ traceId }) => {
+        closed.push(traceId);
+        return { closed: true };
+      },
+    });
+    const open = () => useTraceStore.getState().open({ kind: 'sample', name: 'ls6-a100', label: 'Lonestar6 A100' }, { keepPage: true });
+    await open();
+    nextId = 't-2';
+    await open();
+    await expect.poll(() => closed).toEqual(['t-1']);
+    // The same id again: closing it would close the trace just opened.
+    await open();
+    expect(useTraceStore.getState().summary?.traceId).toBe('t-2');
+    nextId = 't-3';
+    await open();
+    await expect.poll(() => closed).toEqual(['t-1', 't-2']);
+  });
+
   it('uploads a picked file in order and opens the upload', async () => {
     const received: string[] = [];
     let uploadedFor = '';

@@ -156,7 +156,7 @@ export const useTraceStore = create<TraceState>()((set, get) => ({
       return;
     }
     const old = get().summary;
-    if (old) void client.call('trace.close', { traceId: old.traceId }).catch(() => {});
+    if (old && old.traceId !== summary.traceId) void client.call('trace.close', { traceId: old.traceId }).catch(() => {});
     set({ status: 'ready', loading: null, summary, target, error: null, lost: null });
     remember({ target: target.kind === 'file' ? { kind: 'upload', name: target.name } : target, traceId: summary.traceId, sha256: summary.sha256 });
     useJobTableStore.getState().reset();
