@@ -1,13 +1,10 @@
 import type { UtilityProcess, WebContents } from 'electron';
 import { MessageChannelMain, utilityProcess } from 'electron';
 import type { BackendStatus } from '../core/api/shell.js';
+import { RestartBackoff } from '../core/host/restart.js';
 
 export const PORT_CHANNEL = 'mirage:port';
 export const STATUS_CHANNEL = 'mirage:backend-status';
-
-/** Backoff after crashes; a back end that ran for a minute counts as healthy again. */
-const RESTART_DELAYS_MS = [250, 1000, 3000, 10_000];
-const HEALTHY_AFTER_MS = 60_000;
 
 /**
  * Runs the utility process and connects renderers to it. The main process
@@ -20,7 +17,7 @@ export class BackendBroker {
   private child: UtilityProcess | null = null;
   private readonly clients = new Set<WebContents>();
   private restarts = 0;
-  private crashesInARow = 0;
+  private readonly backoff = new RestartBackoff();
   private startedMs = 0;
   private stopping = false;
   private ready = false;
@@ -48,12 +45,10 @@ export class BackendBroker {
       if (child !== this.child) return;
       this.child = null;
       if (this.stopping) return;
-      const ranMs = Date.now() - this.startedMs;
-      this.crashesInARow = ranMs > HEALTHY_AFTER_MS ? 1 : this.crashesInARow + 1;
+      const delay = this.backoff.crashed(Date.now() - this.startedMs);
       const detail = `exit code ${code}`;
       this.log(`mirage: the back end stopped (${detail}); restarting`);
       this.broadcast({ state: 'crashed', detail, restarts: this.restarts });
-      const delay = RESTART_DELAYS_MS[Math.min(this.crashesInARow - 1, RESTART_DELAYS_MS.length - 1)];
       setTimeout(() => {
         if (this.stopping) return;
         this.restarts++;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TEST_TIMEOUTS } from '../testing/timeouts.js';
-import { BackendProcess } from './backend-process.js';
+import { BackendProcess, MAX_PAGE_BACKLOG_BYTES } from './backend-process.js';
 import type { BackendProcessOptions } from './backend-process.js';
 import { backendOptionsFrom, fromBackendMessage, statusBytes, toBackendMessage } from './backend-protocol.js';
 import type { RunningServer } from './server.js';
@@ -122,6 +122,22 @@ describe('the back-end process of mirage serve', () => {
       ws.send('x'.repeat(MAX_PAYLOAD_BYTES + 1));
     });
     expect(code).toBe(1009);
+  });
+
+  it('drops a page that asks and does not read its replies, once they pass the bound; others are served', { timeout: TEST_TIMEOUTS.test }, async () => {
+    const ws = await openSocket(server);
+    const opened = await call(ws, 'open', 'trace.open', { source: { kind: 'sample', name: 'ls6-a100' } });
+    const { traceId } = opened.result as { traceId: string };
+    const oneReply = Buffer.byteLength(JSON.stringify((await call(ws, 'jobs', 'trace.jobs', { traceId })).result));
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.pause();
+    // Enough replies to pass the bound beyond what the kernel's socket buffers hold.
+    const requests = Math.ceil(MAX_PAGE_BACKLOG_BYTES / oneReply) + 8;
+    for (let i = 0; i < requests; i++) ws.send(JSON.stringify({ kind: 'request', id: `j${i}`, method: 'trace.jobs', params: { traceId } }));
+    await expect.poll(() => logged.some((m) => m.includes('replies unread')), { timeout: TEST_TIMEOUTS.wait }).toBe(true);
+    expect(await appInfo(server)).toMatchObject({ ok: true });
+    ws.resume();
+    await closed;
   });
 
   it('survives the back end crashing: pages are closed and a new back end serves them', { timeout: TEST_TIMEOUTS.test }, async () => {

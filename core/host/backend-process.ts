@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE_BACKEND_RESTARTED } from '../api/protocol.js';
 import type { BackendOptions, BackendStatus, ToBackend } from './backend-protocol.js';
 import { fromBackendMessage } from './backend-protocol.js';
+import { RestartBackoff } from './restart.js';
 
 export interface BackendProcessOptions {
   backend: BackendOptions;
@@ -16,13 +17,16 @@ export interface BackendProcessOptions {
   log?: (message: string) => void;
 }
 
-/** Backoff after crashes; a back end that ran for a minute counts as healthy again (as electron/broker.ts). */
-const RESTART_DELAYS_MS = [250, 1000, 3000, 10_000];
-const HEALTHY_AFTER_MS = 60_000;
 /** Frames held for a back end that is (re)starting, all pages together; a page beyond it is closed, told to retry. */
 const MAX_QUEUED_BYTES = 64 * 2 ** 20;
 /** Frames sent to the back end and not yet taken by it; beyond it, the pages' sockets stop being read until it catches up. */
 const MAX_UNSENT_BYTES = 32 * 2 ** 20;
+/**
+ * Replies waiting to go out to one page: a page that asks and does not read
+ * would otherwise grow the server without bound (LS6's job columns are about
+ * 4 MB a reply). Far above what a page on a slow tunnel falls behind by.
+ */
+export const MAX_PAGE_BACKLOG_BYTES = 64 * 2 ** 20;
 /** How long a back end asked to stop may take (it saves a running experiment) before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 /** WebSocket close code: try again later. */
@@ -53,7 +57,7 @@ export class BackendProcess {
   private worked = false;
   private lastActivityMs = Date.now();
   private startedMs = 0;
-  private crashesInARow = 0;
+  private readonly backoff = new RestartBackoff();
   private starts = 0;
   private everReady = false;
   private statusCounter = 0;
@@ -183,7 +187,14 @@ export class BackendProcess {
     } else if (message.type === 'frame') {
       this.lastActivityMs = Date.now();
       const socket = this.sockets.get(message.conn);
-      if (socket && socket.readyState === socket.OPEN) socket.send(message.utf8, { binary: false });
+      if (!socket || socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount + message.utf8.byteLength > MAX_PAGE_BACKLOG_BYTES) {
+        // Dropped at once: a page that does not read would not read a closing handshake either.
+        this.log(`mirage serve: dropped a page that left ${socket.bufferedAmount} bytes of replies unread`);
+        socket.terminate();
+        return;
+      }
+      socket.send(message.utf8, { binary: false });
     } else {
       this.statusWaiters.get(message.id)?.resolve(message.status);
       this.statusWaiters.delete(message.id);
@@ -208,9 +219,8 @@ export class BackendProcess {
     this.sockets.clear();
     this.queue = [];
     this.queuedBytes = 0;
-    this.crashesInARow = Date.now() - this.startedMs > HEALTHY_AFTER_MS ? 1 : this.crashesInARow + 1;
     this.state = 'starting';
-    const delay = RESTART_DELAYS_MS[Math.min(this.crashesInARow - 1, RESTART_DELAYS_MS.length - 1)];
+    const delay = this.backoff.crashed(Date.now() - this.startedMs);
     setTimeout(() => {
       if (this.state === 'starting' && this.child === null) this.spawn();
     }, delay);
