@@ -397,9 +397,9 @@ describe.skipIf(skipReason !== null)('the workbench as a new user meets it', () 
     const jobs = await page.getByTestId('job-count').textContent();
     const before = serve.backendPid();
     process.kill(before, 'SIGKILL');
-    // The server closes the page's socket saying why (1011); the page reconnects to the back end started in its place.
+    // The page's socket ended with the back end; the page reconnects to the one started in its place, and says so.
     const notice = page.getByTestId('restart-notice');
-    await expect.poll(() => notice.textContent()).toContain('restarted after a crash');
+    await expect.poll(() => notice.textContent()).toContain('The back end was restarted');
     await connected();
     expect(serve.backendPid()).not.toBe(before);
     // Reopened (the sample, by name) in the new back end: its job table comes from there.

@@ -15,5 +15,10 @@ export const AppInfoSchema = z.object({
   tfjsBackend: z.string().nullable(),
   /** Whether the back end reads paths on its machine (desktop) or only uploads and samples (browser). */
   canReadPaths: z.boolean(),
+  /**
+   * New each time a back end starts: a page that finds another one after it
+   * reconnected knows the back end was restarted and what it held is gone.
+   */
+  instance: z.string().max(64),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;

@@ -114,11 +114,3 @@ export function describeIssues(error: z.ZodError, prefix = ''): string[] {
     return `${path || '(root)'}: ${issue.message}`;
   });
 }
-
-/**
- * The WebSocket close code `mirage serve` ends a page's connection with when
- * its back-end process died (1011: the server met an unexpected condition).
- * What the page asked for is lost; it reconnects to the back end started in
- * its place.
- */
-export const CLOSE_BACKEND_RESTARTED = 1011;

@@ -1,6 +1,6 @@
 /**
  * The server the memory benchmark measures (memory.ts forks it): `mirage
- * serve`'s WebSocket server and its back-end process, as `mirage serve` runs
+ * serve`'s HTTP server and its back-end process, as `mirage serve` runs
  * them, alone, so the figures are the server's, not the benchmark's pages'.
  * Driven over the fork's IPC channel: 'held' answers what the back end
  * holds, 'measure' answers the memory of both processes once the back end has
@@ -51,7 +51,7 @@ const dir = await mkdtemp(join(tmpdir(), 'mirage-memory-bench-'));
 await writeFile(join(dir, 'index.html'), '<!doctype html><title>bench</title>');
 const backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: graceMs }, recycleAfterMs: recycleMs, log: () => {} });
 const token = 'b'.repeat(48);
-const server = await startServer({ port: 0, rendererDir: dir, token, accept: (socket) => backend.accept(socket) });
+const server = await startServer({ port: 0, rendererDir: dir, token, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);

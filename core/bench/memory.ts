@@ -8,8 +8,9 @@ import type { BenchServerReply, BenchServerRequest } from './memory-server.js';
  * Memory of `mirage serve` before and after the hostile heavy case of
  * core/host/hostile.test.ts (issue 14): 10 pages at once, each sending 20
  * requests for the uncached LS6 sample; then the pages go away. The server
- * runs as `mirage serve` runs it (memory-server.ts): the WebSocket server in
- * one process, the back end that parses and runs experiments in a child
+ * runs as `mirage serve` runs it (memory-server.ts): the HTTP server, which
+ * checks each page's upgrade request, in one process, and the back end that
+ * takes the page's socket, parses and runs experiments in a child
  * (core/host/backend-process.ts); the figures are the two together. Once the
  * pages' traces are released (a short grace here; 2 minutes in `mirage
  * serve`), the server process has had a full GC and both have been idle for

@@ -37,7 +37,7 @@ export function registerServeCommands(program: Command): void {
       }
       const runsDir = resolve(options.runsDir ?? defaultRunsDir(process.cwd(), homedir()));
       const log = process.env.MIRAGE_SERVE_LOG ? (m: string) => console.error(`[serve] ${m}`) : undefined;
-      // The work (parsing, runs) happens in a child process: its crash or its memory is not the server's.
+      // The pages' sockets and the work (parsing, runs) live in a child process: its crash or its memory is not the server's.
       let backend: BackendProcess;
       try {
         backend = await BackendProcess.start({ backend: { runsDir }, recycleAfterMs: recycleAfterMs(), log: (m) => console.error(m) });
@@ -64,7 +64,7 @@ export function registerServeCommands(program: Command): void {
           port: options.port,
           token,
           rendererDir,
-          accept: (socket) => backend.accept(socket),
+          upgrade: (request, socket, head) => backend.upgrade(request, socket, head),
           log,
         });
       } catch (error) {

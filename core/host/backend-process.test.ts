@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { TEST_TIMEOUTS } from '../testing/timeouts.js';
-import { BackendProcess, MAX_PAGE_BACKLOG_BYTES } from './backend-process.js';
+import { BackendProcess } from './backend-process.js';
+import { MAX_PAGE_BACKLOG_BYTES } from './ws-transport.js';
 import type { BackendProcessOptions } from './backend-process.js';
 import { backendOptionsFrom, fromBackendMessage, statusBytes, toBackendMessage } from './backend-protocol.js';
 import type { RunningServer } from './server.js';
-import { MAX_PAYLOAD_BYTES, startServer } from './server.js';
+import { startServer } from './server.js';
+import { MAX_PAYLOAD_BYTES } from './ws-host.js';
 
 const TOKEN = 'c'.repeat(48);
 const rendererDir = mkdtempSync(join(tmpdir(), 'mirage-backend-renderer-'));
@@ -66,7 +68,7 @@ function served(options: BackendProcessOptions): { backend: () => BackendProcess
   let server: RunningServer;
   beforeAll(async () => {
     backend = await BackendProcess.start(options);
-    server = await startServer({ port: 0, rendererDir, token: TOKEN, accept: (socket) => backend.accept(socket) });
+    server = await startServer({ port: 0, rendererDir, token: TOKEN, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
   }, TEST_TIMEOUTS.hook);
   afterAll(async () => {
     await server.close();
@@ -103,7 +105,7 @@ describe('the back-end process of mirage serve', () => {
     }
   });
 
-  it('answers frames that are not requests with an error, over the relay, and keeps the connection', async () => {
+  it('answers frames that are not requests with an error, and keeps the connection', async () => {
     const ws = await openSocket(server);
     try {
       expect(await exchange(ws, '?', 'not json {')).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
@@ -115,7 +117,7 @@ describe('the back-end process of mirage serve', () => {
     }
   });
 
-  it('closes a page whose message is over the limit before it reaches the back end', async () => {
+  it('closes a page whose message is over the limit', async () => {
     const ws = await openSocket(server);
     const code = await new Promise<number>((resolve) => {
       ws.once('close', resolve);
@@ -146,8 +148,8 @@ describe('the back-end process of mirage serve', () => {
     const ws = await openSocket(server);
     const closed = new Promise<number>((resolve) => ws.once('close', resolve));
     process.kill(first.pid, 'SIGKILL');
-    // 1011: the server's back end failed; the page reconnects by itself (renderer/host/browser.ts).
-    expect(await closed).toBe(1011);
+    // The page's socket ended with the process that held it; the page reconnects by itself (renderer/host/browser.ts).
+    expect(await closed).toBe(1006);
     await expect.poll(() => backend.generation, { timeout: TEST_TIMEOUTS.wait }).toBe(generation + 1);
     expect(await appInfo(server)).toMatchObject({ ok: true });
     expect((await backend.status()).pid).not.toBe(first.pid);
@@ -182,6 +184,20 @@ describe('a back end idle with no page', () => {
   });
 });
 
+describe('stopping after the back end was replaced', () => {
+  it('stops: the listening server does not wait on pages a replaced back end held', { timeout: TEST_TIMEOUTS.test }, async () => {
+    const backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: 0 }, recycleAfterMs: 200, log: () => {} });
+    const server = await startServer({ port: 0, rendererDir, token: TOKEN, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
+    const ws = await openSocket(server);
+    expect(await call(ws, 'i', 'app.info')).toMatchObject({ ok: true });
+    ws.terminate();
+    await expect.poll(() => backend.generation > 1 && backend.fresh, { timeout: TEST_TIMEOUTS.wait }).toBe(true);
+    // Both end (they hung here when Node tracked the handed-over socket as a worker's).
+    await server.close();
+    await backend.stop();
+  });
+});
+
 describe('mirage serve with its back end', () => {
   it('leaves no back end behind when the server is killed', { timeout: TEST_TIMEOUTS.test }, async () => {
     const runsDir = mkdtempSync(join(tmpdir(), 'mirage-backend-runs-'));
@@ -213,15 +229,27 @@ describe('mirage serve with its back end', () => {
 
 describe('the messages between the server and its back end', () => {
   it('takes the ones it knows and refuses the rest', () => {
-    const bytes = Buffer.from('{}');
-    expect(toBackendMessage({ type: 'frame', conn: 3, utf8: bytes })).toEqual({ type: 'frame', conn: 3, utf8: bytes });
-    expect(toBackendMessage({ type: 'frame', conn: 3, utf8: null })).toEqual({ type: 'frame', conn: 3, utf8: null });
-    expect(toBackendMessage({ type: 'connect', conn: 1, extra: 'dropped' })).toEqual({ type: 'connect', conn: 1 });
-    for (const bad of [null, 'shutdown', [], { type: 'frame', conn: 0, utf8: bytes }, { type: 'frame', conn: 1.5, utf8: bytes }, { type: 'frame', conn: 1, utf8: '{}' }, { type: 'exec' }]) {
+    const head = Buffer.alloc(0);
+    const upgrade = { type: 'upgrade', method: 'GET', url: '/api?token=x', headers: { host: '127.0.0.1:1', 'x-many': ['a', 'b'] }, head };
+    expect(toBackendMessage({ ...upgrade, extra: 'dropped' })).toEqual(upgrade);
+    expect(toBackendMessage({ type: 'status', id: 3 })).toEqual({ type: 'status', id: 3 });
+    for (const bad of [
+      null,
+      'shutdown',
+      [],
+      { ...upgrade, head: 'x' },
+      { ...upgrade, headers: { host: 5 } },
+      { ...upgrade, method: undefined },
+      { type: 'status', id: 0 },
+      { type: 'status', id: 1.5 },
+      { type: 'exec' },
+    ]) {
       expect(toBackendMessage(bad)).toBeNull();
     }
-    expect(fromBackendMessage({ type: 'frame', conn: 2, utf8: bytes })).toEqual({ type: 'frame', conn: 2, utf8: bytes });
-    expect(fromBackendMessage({ type: 'frame', conn: 2, utf8: null })).toBeNull();
+    expect(fromBackendMessage({ type: 'pages', count: 0 })).toEqual({ type: 'pages', count: 0 });
+    expect(fromBackendMessage({ type: 'log', message: 'x' })).toEqual({ type: 'log', message: 'x' });
+    expect(fromBackendMessage({ type: 'pages', count: -1 })).toBeNull();
+    expect(fromBackendMessage({ type: 'log', message: 3 })).toBeNull();
     expect(fromBackendMessage({ type: 'status', id: 1, status: { busy: 'no', pid: 4 } })).toBeNull();
   });
 

@@ -1,59 +1,54 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { WebSocket } from 'ws';
-import { CLOSE_BACKEND_RESTARTED } from '../api/protocol.js';
 import type { BackendOptions, BackendStatus, ToBackend } from './backend-protocol.js';
 import { fromBackendMessage } from './backend-protocol.js';
 import { RestartBackoff } from './restart.js';
+import type { UpgradeRequest } from './ws-host.js';
 
 export interface BackendProcessOptions {
   backend: BackendOptions;
   /**
-   * A back end that has done work is replaced once no page has been connected
-   * and nothing has been held or done for this long (default 60 s; 0: never).
+   * A back end that has served a page is replaced once no page has been
+   * connected and nothing has been held or done for this long (default 60 s;
+   * 0: never).
    */
   recycleAfterMs?: number;
   log?: (message: string) => void;
 }
 
-/** Frames held for a back end that is (re)starting, all pages together; a page beyond it is closed, told to retry. */
-const MAX_QUEUED_BYTES = 64 * 2 ** 20;
-/** Frames sent to the back end and not yet taken by it; beyond it, the pages' sockets stop being read until it catches up. */
-const MAX_UNSENT_BYTES = 32 * 2 ** 20;
-/**
- * Replies waiting to go out to one page: a page that asks and does not read
- * would otherwise grow the server without bound (LS6's job columns are about
- * 4 MB a reply). Far above what a page on a slow tunnel falls behind by.
- */
-export const MAX_PAGE_BACKLOG_BYTES = 64 * 2 ** 20;
+/** Pages waiting for a back end that is (re)starting; more are told to come back (they retry by themselves). */
+const MAX_WAITING_PAGES = 64;
 /** How long a back end asked to stop may take (it saves a running experiment) before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
-/** WebSocket close code: try again later. */
-const CLOSE_TRY_AGAIN = 1013;
 
 type State = 'starting' | 'ready' | 'replacing' | 'stopped';
+interface WaitingPage {
+  request: UpgradeRequest;
+  socket: Socket;
+  head: Buffer;
+}
 
 /**
- * `mirage serve`'s back end in a child process (backend-entry.ts): the
- * server keeps the listening socket and relays each page's frames, the
- * child does the work. A crash of the child closes the pages' sockets (they
- * reconnect by themselves) and another child starts; the server stays up.
- * A child that has worked and then sat idle with no page connected is
- * replaced by a fresh one, so that the memory a burst of work grew for good
- * (V8's young generation, code, malloc arenas) is given back.
+ * `mirage serve`'s back end in a child process (backend-entry.ts). The
+ * server keeps the listening socket and checks each page's upgrade request;
+ * the page's socket itself is handed to the child, which serves it. No page
+ * traffic passes through the server, so no burst of it changes the server's
+ * memory. A crash of the child ends its pages' sockets (they reconnect by
+ * themselves) and another child starts; the server stays up. A child that
+ * has served pages and then sat idle with none is replaced by a fresh one,
+ * so that the memory a burst of work grew for good (V8's young generation,
+ * code, malloc arenas) is given back.
  */
 export class BackendProcess {
   private child: ChildProcess | null = null;
   private state: State = 'starting';
-  private readonly sockets = new Map<number, WebSocket>();
-  private connCounter = 0;
-  /** Messages for a back end not ready yet, in order. */
-  private queue: Array<{ message: ToBackend; bytes: number }> = [];
-  private queuedBytes = 0;
-  private unsentBytes = 0;
-  private paused = false;
-  /** The current child has relayed a frame: replacing it gives something back. */
+  private waiting: WaitingPage[] = [];
+  /** Pages the current child serves (it says after each change). */
+  private pages = 0;
+  /** The current child has been handed a page: replacing it gives something back. */
   private worked = false;
   private lastActivityMs = Date.now();
   private startedMs = 0;
@@ -97,24 +92,25 @@ export class BackendProcess {
     return this.starts;
   }
 
-  /** Ready, and has not served a frame since it started: what a replacement gives. */
+  /** Ready, and has not been handed a page since it started: what a replacement gives. */
   get fresh(): boolean {
     return this.state === 'ready' && !this.worked;
   }
 
-  /** Serves one page's WebSocket (after the server's handshake checks). */
-  accept(socket: WebSocket): void {
-    const conn = ++this.connCounter;
-    this.sockets.set(conn, socket);
-    this.toChild({ type: 'connect', conn }, conn);
-    if (this.paused) socket.pause();
-    // A text frame arrives as one Buffer (ws joins fragments; binaryType is 'nodebuffer').
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      this.toChild({ type: 'frame', conn, utf8: isBinary ? null : data }, conn);
-    });
-    socket.on('close', () => {
-      if (this.sockets.delete(conn)) this.toChild({ type: 'disconnect', conn }, conn);
-    });
+  /** Hands a checked upgrade request and its socket to the back end, or holds it while one starts. */
+  upgrade(request: UpgradeRequest, socket: Duplex, head: Buffer): void {
+    this.lastActivityMs = Date.now();
+    const page = { request, socket: socket as Socket, head };
+    if (this.state === 'ready' && this.child) {
+      this.handOver(this.child, page);
+      return;
+    }
+    if (this.state === 'stopped' || this.waiting.length >= MAX_WAITING_PAGES) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.waiting.push(page);
+    socket.once('close', () => (this.waiting = this.waiting.filter((w) => w !== page)));
   }
 
   /** What the back end holds and its memory (it answers between requests). */
@@ -129,10 +125,12 @@ export class BackendProcess {
     });
   }
 
-  /** Stops the back end cleanly (a running experiment is saved, resumable); kills it after a while. */
+  /** Stops the back end cleanly (its pages are closed, a running experiment is saved); kills it after a while. */
   async stop(): Promise<void> {
     this.stopTimer();
     this.state = 'stopped';
+    for (const page of this.waiting) page.socket.destroy();
+    this.waiting = [];
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
@@ -142,6 +140,20 @@ export class BackendProcess {
         resolve();
       });
       child.send({ type: 'shutdown' } satisfies ToBackend);
+    });
+  }
+
+  private handOver(child: ChildProcess, { request, socket, head }: WaitingPage): void {
+    this.worked = true;
+    const message: ToBackend = { type: 'upgrade', method: request.method, url: request.url, headers: request.headers, head };
+    // Sent as a plain descriptor, this side's copy closed once it is sent. Left as it is, Node would track
+    // the socket as held by a worker of the listening server, whose close() then waits for that process
+    // to report it closed: a back end replaced or crashed since never does, and `mirage serve` would not stop.
+    socket.pause();
+    (socket as unknown as { server: unknown }).server = null;
+    child.send(message, socket, { keepOpen: true }, (error) => {
+      if (error) this.log(`mirage serve: could not hand a page to the back end: ${error.message}`);
+      socket.destroy();
     });
   }
 
@@ -158,10 +170,9 @@ export class BackendProcess {
     this.child = child;
     this.state = 'starting';
     this.worked = false;
+    this.pages = 0;
     this.starts++;
     this.startedMs = Date.now();
-    this.unsentBytes = 0;
-    this.setPaused(false);
     child.on('message', (raw: unknown) => this.fromChild(child, raw));
     child.on('exit', (code, signal) => this.exited(child, code, signal));
     // An IPC write to a child that just died: its 'exit' follows and restarts it.
@@ -176,28 +187,27 @@ export class BackendProcess {
       this.log('mirage serve: ignored a message from the back end it does not know');
       return;
     }
-    if (message.type === 'ready') {
-      this.state = 'ready';
-      this.everReady = true;
-      const queued = this.queue;
-      this.queue = [];
-      this.queuedBytes = 0;
-      for (const { message: m, bytes } of queued) this.send(child, m, bytes);
-      for (const waiter of this.readyWaiters.splice(0)) waiter();
-    } else if (message.type === 'frame') {
-      this.lastActivityMs = Date.now();
-      const socket = this.sockets.get(message.conn);
-      if (!socket || socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount + message.utf8.byteLength > MAX_PAGE_BACKLOG_BYTES) {
-        // Dropped at once: a page that does not read would not read a closing handshake either.
-        this.log(`mirage serve: dropped a page that left ${socket.bufferedAmount} bytes of replies unread`);
-        socket.terminate();
+    switch (message.type) {
+      case 'ready': {
+        this.state = 'ready';
+        this.everReady = true;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const page of waiting) if (!page.socket.destroyed) this.handOver(child, page);
+        for (const waiter of this.readyWaiters.splice(0)) waiter();
         return;
       }
-      socket.send(message.utf8, { binary: false });
-    } else {
-      this.statusWaiters.get(message.id)?.resolve(message.status);
-      this.statusWaiters.delete(message.id);
+      case 'pages':
+        this.pages = message.count;
+        this.lastActivityMs = Date.now();
+        return;
+      case 'log':
+        this.log(message.message);
+        return;
+      case 'status':
+        this.statusWaiters.get(message.id)?.resolve(message.status);
+        this.statusWaiters.delete(message.id);
+        return;
     }
   }
 
@@ -212,13 +222,8 @@ export class BackendProcess {
       this.spawn();
       return;
     }
-    // A crash: what the pages asked for is lost with it. They reconnect by themselves and find a fresh back end.
-    const detail = signal ?? `exit code ${code}`;
-    this.log(`mirage serve: the back end stopped (${detail}); starting another`);
-    for (const socket of this.sockets.values()) socket.close(CLOSE_BACKEND_RESTARTED, 'the back end restarted');
-    this.sockets.clear();
-    this.queue = [];
-    this.queuedBytes = 0;
+    // A crash: its pages' sockets ended with it; they reconnect by themselves and find the next back end.
+    this.log(`mirage serve: the back end stopped (${signal ?? `exit code ${code}`}); starting another`);
     this.state = 'starting';
     const delay = this.backoff.crashed(Date.now() - this.startedMs);
     setTimeout(() => {
@@ -226,46 +231,8 @@ export class BackendProcess {
     }, delay);
   }
 
-  /** Sends now, or holds the message until the back end is ready (bounded: a page over the bound is closed). */
-  private toChild(message: ToBackend, conn: number): void {
-    this.lastActivityMs = Date.now();
-    const bytes = message.type === 'frame' ? (message.utf8?.byteLength ?? 0) + 64 : 64;
-    if (this.state === 'ready' && this.child) {
-      this.send(this.child, message, bytes);
-      return;
-    }
-    if (this.queuedBytes + bytes > MAX_QUEUED_BYTES) {
-      this.sockets.get(conn)?.close(CLOSE_TRY_AGAIN, 'the back end is starting; try again');
-      return;
-    }
-    this.queue.push({ message, bytes });
-    this.queuedBytes += bytes;
-  }
-
-  private send(child: ChildProcess, message: ToBackend, bytes: number): void {
-    if (message.type === 'frame') this.worked = true;
-    this.unsentBytes += bytes;
-    if (this.unsentBytes > MAX_UNSENT_BYTES) this.setPaused(true);
-    child.send(message, (error) => {
-      if (child !== this.child) return;
-      this.unsentBytes -= bytes;
-      if (error) this.log(`mirage serve: cannot reach the back end: ${error.message}`);
-      if (this.paused && this.unsentBytes <= MAX_UNSENT_BYTES / 2) this.setPaused(false);
-    });
-  }
-
-  /** Stops (or resumes) reading every page's socket, so that a flood waits in the kernel, not in memory. */
-  private setPaused(paused: boolean): void {
-    if (this.paused === paused) return;
-    this.paused = paused;
-    for (const socket of this.sockets.values()) {
-      if (paused) socket.pause();
-      else socket.resume();
-    }
-  }
-
   private async recycleIfIdle(recycleAfterMs: number): Promise<void> {
-    const quiet = () => this.state === 'ready' && this.worked && this.sockets.size === 0 && Date.now() - this.lastActivityMs >= recycleAfterMs;
+    const quiet = () => this.state === 'ready' && this.worked && this.pages === 0 && Date.now() - this.lastActivityMs >= recycleAfterMs;
     if (!quiet()) return;
     let busy: boolean;
     try {
@@ -273,7 +240,7 @@ export class BackendProcess {
     } catch {
       return;
     }
-    // A page may have connected while the back end answered.
+    // A page may have come while the back end answered.
     if (busy || !quiet() || !this.child) return;
     this.state = 'replacing';
     const child = this.child;

@@ -1,12 +1,10 @@
 /**
  * The messages between `mirage serve`'s server process and its back-end
  * process (backend-process.ts, backend-entry.ts), over Node's IPC channel.
- * The server relays each page's WebSocket frames as they came, as UTF-8
- * bytes it neither decodes nor parses, so that it never holds more of a
- * request or a reply than the frame in transit, and none of it on its V8
- * heap (a burst of replies passing through as strings grew the server's
- * young generation for good); the back end parses and answers them exactly
- * as it would over the WebSocket itself (core/api/connection.ts).
+ * The server checks each API upgrade request and hands the page's socket
+ * itself to the back end (Node passes the descriptor along with the
+ * message), which completes the WebSocket handshake and serves the page: no
+ * frame passes through the server, so no burst of pages' traffic grows it.
  */
 
 /** What the back end is, for the server's decisions and for diagnostics. */
@@ -25,21 +23,21 @@ export interface BackendStatus {
   heapUsed: number;
 }
 
-/** Server to back end. `conn` numbers one WebSocket for the server's lifetime. */
+/** Server to back end. */
 export type ToBackend =
-  | { type: 'connect'; conn: number }
-  /** A text frame's UTF-8 bytes as received (checked by the WebSocket server), or null for a binary frame (not part of the protocol). */
-  | { type: 'frame'; conn: number; utf8: Uint8Array | null }
-  | { type: 'disconnect'; conn: number }
+  /** A checked upgrade request; the page's socket comes with the message as its handle. */
+  | { type: 'upgrade'; method: string; url: string; headers: Record<string, string | string[] | undefined>; head: Uint8Array }
   | { type: 'status'; id: number }
-  /** Stop cleanly: a running experiment is saved as interrupted, resumable later. */
+  /** Stop cleanly: pages are closed, a running experiment is saved as interrupted, resumable later. */
   | { type: 'shutdown' };
 
 /** Back end to server. */
 export type FromBackend =
   | { type: 'ready' }
-  /** One message for the page: the UTF-8 of its JSON. */
-  | { type: 'frame'; conn: number; utf8: Uint8Array }
+  /** Pages connected now, after each change (the server replaces an idle back end only with none). */
+  | { type: 'pages'; count: number }
+  /** A line for the server's log. */
+  | { type: 'log'; message: string }
   | { type: 'status'; id: number; status: BackendStatus };
 
 /** The options the server starts the back end with (one JSON argument). */
@@ -49,20 +47,22 @@ export interface BackendOptions {
   traceGraceMs?: number;
 }
 
-const isConn = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isHeaders = (v: unknown): v is Record<string, string | string[] | undefined> =>
+  isRecord(v) && Object.values(v).every((h) => h === undefined || typeof h === 'string' || (Array.isArray(h) && h.every((x) => typeof x === 'string')));
 
 /** The message if it is one the back end knows, else null (each side checks what it receives). */
 export function toBackendMessage(m: unknown): ToBackend | null {
   if (!isRecord(m)) return null;
   switch (m.type) {
-    case 'connect':
-    case 'disconnect':
-      return isConn(m.conn) ? { type: m.type, conn: m.conn } : null;
-    case 'frame':
-      return isConn(m.conn) && (m.utf8 instanceof Uint8Array || m.utf8 === null) ? { type: 'frame', conn: m.conn, utf8: m.utf8 } : null;
+    case 'upgrade':
+      return typeof m.method === 'string' && typeof m.url === 'string' && isHeaders(m.headers) && m.head instanceof Uint8Array
+        ? { type: 'upgrade', method: m.method, url: m.url, headers: m.headers, head: m.head }
+        : null;
     case 'status':
-      return isConn(m.id) ? { type: 'status', id: m.id } : null;
+      return isCount(m.id) && m.id > 0 ? { type: 'status', id: m.id } : null;
     case 'shutdown':
       return { type: 'shutdown' };
     default:
@@ -75,10 +75,12 @@ export function fromBackendMessage(m: unknown): FromBackend | null {
   switch (m.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'frame':
-      return isConn(m.conn) && m.utf8 instanceof Uint8Array ? { type: 'frame', conn: m.conn, utf8: m.utf8 } : null;
+    case 'pages':
+      return isCount(m.count) ? { type: 'pages', count: m.count } : null;
+    case 'log':
+      return typeof m.message === 'string' ? { type: 'log', message: m.message } : null;
     case 'status':
-      return isConn(m.id) && isRecord(m.status) && typeof m.status.busy === 'boolean' && isConn(m.status.pid)
+      return isCount(m.id) && m.id > 0 && isRecord(m.status) && typeof m.status.busy === 'boolean' && isCount(m.status.pid)
         ? { type: 'status', id: m.id, status: m.status as unknown as BackendStatus }
         : null;
     default:

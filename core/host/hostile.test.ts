@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from './server.js';
-import { MAX_CLIENTS, MAX_PAYLOAD_BYTES, startServer } from './server.js';
+import { startServer } from './server.js';
+import { MAX_CLIENTS, MAX_PAYLOAD_BYTES } from './ws-host.js';
 import { BackendProcess } from './backend-process.js';
 import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 
@@ -34,11 +35,11 @@ beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   const dir = mkdtempSync(join(tmpdir(), 'mirage-hostile-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
-  // As `mirage serve` runs: the WebSocket server here, the service in its back-end process. A short
+  // As `mirage serve` runs: the HTTP server here, the pages' sockets and the service in its back-end process. A short
   // grace: the heavy case checks that the traces go once their pages have. Never replaced when idle:
   // each case checks that the one back end is still the one that started.
   backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: 300 }, recycleAfterMs: 0, log: () => {} });
-  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, accept: (socket) => backend.accept(socket) });
+  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
 }, TEST_TIMEOUTS.hook);
 afterAll(async () => {
   await server.close();

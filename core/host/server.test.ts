@@ -17,7 +17,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(join(dir, 'app.js'), 'console.log(1)');
   backend = await BackendProcess.start({ backend: { runsDir: null }, log: () => {} });
-  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, accept: (socket) => backend.accept(socket) });
+  server = await startServer({ port: 0, rendererDir: dir, token: TOKEN, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
 });
 afterAll(async () => {
   await server.close();

@@ -5,17 +5,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
-import { UPLOAD_CHUNK_CHARS } from '../api/trace.js';
+import type { UpgradeRequest } from './ws-host.js';
 
 export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   /** The built renderer (dist/renderer). */
   rendererDir: string;
-  /** Serves one page's API WebSocket once it passed the checks (BackendProcess.accept). */
-  accept: (socket: WebSocket) => void;
+  /**
+   * Takes an API upgrade request once it passed the checks (token, Host,
+   * Origin): the back end completes the handshake on the socket and serves
+   * the page (BackendProcess.upgrade).
+   */
+  upgrade: (request: UpgradeRequest, socket: Duplex, head: Buffer) => void;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
   log?: (message: string) => void;
@@ -30,16 +32,6 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const API_PATH = '/api';
-/**
- * Largest WebSocket message accepted. The largest legitimate one is an upload
- * chunk, and JSON may write each of its UTF-16 code units as six bytes
- * (`\u0000` for a NUL or control character, `\ud800` for a lone surrogate):
- * the limit is that worst case plus room for the request around it.
- */
-export const MAX_PAYLOAD_BYTES = 6 * UPLOAD_CHUNK_CHARS + 64 * 1024;
-/** Pages connected at once: each holds a socket and its requests; a script opening thousands is refused. */
-export const MAX_CLIENTS = 64;
-
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -97,9 +89,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     serveStatic(rendererDir, url.pathname, req, res, contentSecurityPolicy(port));
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES });
-  // Without a listener, an 'error' event throws: one bad frame or reset would end the process.
-  wss.on('error', (error) => log(`WebSocket server: ${error.message}`));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => log(`connection reset during the WebSocket handshake: ${error.message}`));
     const url = new URL(req.url ?? '/', `http://${HOST}`);
@@ -110,17 +99,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (wss.clients.size >= MAX_CLIENTS) {
-      log(`refused WebSocket: ${MAX_CLIENTS} pages are connected already`);
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // A frame the protocol forbids (unmasked, unknown opcode, RSV1, invalid UTF-8, over maxPayload)
-      // is an 'error' on this socket: ws then closes it with the right code; this client alone is gone.
-      ws.on('error', (error) => log(`closed a WebSocket: ${error.message}`));
-      options.accept(ws);
-    });
+    // The page's socket itself goes to the back end: no frame of it passes through this process.
+    options.upgrade({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, socket, head);
   });
 
   await new Promise<void>((resolveListen, reject) => {
@@ -135,8 +115,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     token,
     close: () =>
       new Promise<void>((resolveClose) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
         server.closeAllConnections();
         server.close(() => resolveClose());
       }),

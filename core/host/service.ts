@@ -73,6 +73,7 @@ export function createMirageService(options: HostOptions): MirageService {
   const uploads = new UploadStore();
   const heavy = new HeavyWork();
   const events = new EventHub();
+  const instance = randomUUID();
   const experiments = createExperimentService({
     runsDir: options.runsDir ?? null,
     canReadPaths: options.canReadPaths,
@@ -156,6 +157,7 @@ export function createMirageService(options: HostOptions): MirageService {
       arch: process.arch,
       tfjsBackend: options.tfjsBackend?.() ?? experiments.runs?.backend ?? null,
       canReadPaths: options.canReadPaths,
+      instance,
     }),
 
     'trace.samples': () => listSamples(assetsDir).map(({ path: _path, ...sample }) => sample),

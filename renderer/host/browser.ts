@@ -1,5 +1,4 @@
 import type { ApiClient } from '../../core/api/client.js';
-import { CLOSE_BACKEND_RESTARTED } from '../../core/api/protocol.js';
 import type { BackendStatus, OpenedText, OpenTextRequest, RecentEntry, SaveRequest } from '../../core/api/shell.js';
 import { OPEN_TEXT_MAX_BYTES, RECENT_MAX, RecentEntrySchema } from '../../core/api/shell.js';
 import type { Transport } from '../../core/api/transport.js';
@@ -88,19 +87,13 @@ export function createBrowserHost(): AppHost {
           client.attach(webSocketTransport(socket), 'disconnected');
           onStatus({ state: 'ready', restarts });
         });
-        socket.addEventListener('close', (event) => {
+        socket.addEventListener('close', () => {
           if (opened) restarts++;
           const retry = () => {
             setTimeout(open, delayMs);
             delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
           };
-          // The server said why: its back end died and another is starting (as Electron's utility process).
-          if (opened && event.code === CLOSE_BACKEND_RESTARTED) {
-            onStatus({ state: 'crashed', detail: event.reason || 'the back end of mirage serve stopped', restarts });
-            retry();
-            return;
-          }
-          // Otherwise a browser does not say why a WebSocket failed: ask the server over HTTP whether it is there and takes our token.
+          // A browser does not say why a WebSocket failed: ask the server over HTTP whether it is there and takes our token.
           void diagnose(window.location).then((detail) => {
             onStatus({ state: 'disconnected', detail, restarts });
             retry();

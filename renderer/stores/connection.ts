@@ -29,7 +29,15 @@ export const useConnectionStore = create<ConnectionState>()((set, get) => ({
       }
       void services()
         .client.call('app.info', {})
-        .then((info) => set({ info }))
+        .then((info) => {
+          // Another back end than before the connection dropped (`mirage serve` lost its back end, or was
+          // started again): say so, as after a crash the desktop shell reports.
+          const before = get().info;
+          if (before && before.instance !== info.instance && !get().restartNotice) {
+            set({ restartNotice: 'The back end was restarted. Work in progress was stopped; the trace is being reopened.' });
+          }
+          set({ info });
+        })
         .catch(() => {});
     }
   },

@@ -9,6 +9,7 @@ import { ServiceError } from '../../core/api/errors.js';
 import type { ApiHandlers } from '../../core/api/handlers.js';
 import type { AppHost } from '../host/types.js';
 import { setServices } from '../services.js';
+import { useConnectionStore } from './connection.js';
 import { useJobTableStore } from './job-table.js';
 import { useRecentStore } from './recent.js';
 import { useTasksStore } from './tasks.js';
@@ -255,5 +256,26 @@ describe('job table store', () => {
     expect(Array.from(useJobTableStore.getState().view)).toEqual([2, 0]);
     useJobTableStore.getState().reset();
     expect(useJobTableStore.getState()).toMatchObject({ columns: null, query: '', status: 'empty' });
+  });
+});
+
+describe('connection store', () => {
+  it('says the back end was restarted when a reconnection finds another one, and only then', async () => {
+    let instance = 'first';
+    const info = () => ({ name: 'mirage', version: '0', backend: 'serve' as const, versions: {}, platform: 'linux', arch: 'x64', tfjsBackend: null, canReadPaths: false, instance });
+    useHandlers({ 'app.info': async () => info() });
+    const store = useConnectionStore.getState();
+    useConnectionStore.setState({ info: null, restartNotice: null });
+    const reconnect = async () => {
+      store.setStatus({ state: 'disconnected', detail: 'gone', restarts: 0 });
+      store.setStatus({ state: 'ready', restarts: 1 });
+      await expect.poll(() => useConnectionStore.getState().info?.instance).toBe(instance);
+    };
+    await reconnect();
+    await reconnect();
+    expect(useConnectionStore.getState().restartNotice).toBeNull();
+    instance = 'second';
+    await reconnect();
+    expect(useConnectionStore.getState().restartNotice).toMatch(/The back end was restarted/);
   });
 });
