@@ -7,24 +7,20 @@
  * been replaced (when MIRAGE_BENCH_RECYCLE_MS is above 0), after a full GC
  * of the server process and MIRAGE_BENCH_IDLE_MS without work, 'stop' ends it.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendProcess } from '../host/backend-process.js';
-import { statusBytes } from '../host/backend-protocol.js';
+import type { BackendStatus } from '../host/backend-protocol.js';
+import { ownMemory } from '../host/backend-protocol.js';
 import { startServer } from '../host/server.js';
 
 export type BenchServerRequest = { kind: 'held' } | { kind: 'measure' } | { kind: 'stop' };
-export interface ProcessMemory {
-  rss: number;
-  rssAnon: number;
-  heapUsed: number;
-}
+export type ProcessMemory = Pick<BackendStatus, 'rss' | 'rssAnon' | 'heapUsed'>;
 export type BenchServerReply =
   | { kind: 'ready'; port: number; token: string }
   | { kind: 'held'; openTraces: number; parsedTraces: number; backendPeakRss: number }
-  | { kind: 'memory'; server: ProcessMemory; backend: ProcessMemory; peakRss: number; generation: number };
+  | { kind: 'memory'; server: ProcessMemory; backend: ProcessMemory; generation: number };
 
 const send = (reply: BenchServerReply): void => void process.send?.(reply);
 
@@ -38,13 +34,6 @@ const graceMs = Number(process.env.MIRAGE_BENCH_GRACE_MS ?? '500');
 const idleMs = Number(process.env.MIRAGE_BENCH_IDLE_MS ?? '15000');
 const recycleMs = Number(process.env.MIRAGE_BENCH_RECYCLE_MS ?? '0');
 
-function rssAnon(): number {
-  try {
-    return statusBytes(readFileSync('/proc/self/status', 'utf8'), 'RssAnon');
-  } catch {
-    return NaN;
-  }
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dir = await mkdtemp(join(tmpdir(), 'mirage-memory-bench-'));
@@ -52,9 +41,6 @@ await writeFile(join(dir, 'index.html'), '<!doctype html><title>bench</title>');
 const backend = await BackendProcess.start({ backend: { runsDir: null, traceGraceMs: graceMs }, recycleAfterMs: recycleMs, log: () => {} });
 const token = 'b'.repeat(48);
 const server = await startServer({ port: 0, rendererDir: dir, token, upgrade: (request, socket, head) => backend.upgrade(request, socket, head) });
-
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
 process.on('message', (message: BenchServerRequest) => {
   if (message.kind === 'held') {
@@ -71,19 +57,16 @@ process.on('message', (message: BenchServerRequest) => {
       await new Promise((resolve) => setImmediate(resolve));
       gc();
       await sleep(idleMs);
-      const { rss, heapUsed } = process.memoryUsage();
+      const own = ownMemory();
       const b = await backend.status();
       send({
         kind: 'memory',
-        server: { rss, rssAnon: rssAnon(), heapUsed },
+        server: { rss: own.rss, rssAnon: own.rssAnon, heapUsed: own.heapUsed },
         backend: { rss: b.rss, rssAnon: b.rssAnon, heapUsed: b.heapUsed },
-        peakRss: Math.max(peakRss, rss),
         generation: backend.generation,
       });
-      peakRss = rss;
     })();
   } else {
-    clearInterval(sampler);
     void server
       .close()
       .then(() => backend.stop())

@@ -9,10 +9,9 @@
  * no page, the server replaces it, which gives back what a burst of work grew
  * for good.
  */
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { BackendStatus, FromBackend } from './backend-protocol.js';
-import { backendOptionsFrom, statusBytes, toBackendMessage } from './backend-protocol.js';
+import { backendOptionsFrom, ownMemory, toBackendMessage } from './backend-protocol.js';
 import { createMirageService } from './service.js';
 import { createPageHost } from './ws-host.js';
 
@@ -37,23 +36,13 @@ const service = createMirageService({
 const pages = createPageHost(service.handlers, { events: service.events, log, onPages: (count) => send({ type: 'pages', count }) });
 
 function status(): BackendStatus {
-  let procStatus = '';
-  try {
-    procStatus = readFileSync('/proc/self/status', 'utf8');
-  } catch {
-    // not Linux: the memory fields are NaN
-  }
-  const { rss, heapUsed } = process.memoryUsage();
   return {
     pid: process.pid,
     busy: service.busy,
     openTraces: service.openTraces,
     parsedTraces: service.parsedTraces,
     openUploads: service.openUploads,
-    rssAnon: statusBytes(procStatus, 'RssAnon'),
-    rss,
-    peakRss: statusBytes(procStatus, 'VmHWM'),
-    heapUsed,
+    ...ownMemory(),
   };
 }
 

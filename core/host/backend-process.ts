@@ -132,15 +132,7 @@ export class BackendProcess {
     for (const page of this.waiting) page.socket.destroy();
     this.waiting = [];
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.send({ type: 'shutdown' } satisfies ToBackend);
-    });
+    if (child && child.exitCode === null && child.signalCode === null) await askToStop(child);
   }
 
   private handOver(child: ChildProcess, { request, socket, head }: WaitingPage): void {
@@ -243,10 +235,8 @@ export class BackendProcess {
     // A page may have come while the back end answered.
     if (busy || !quiet() || !this.child) return;
     this.state = 'replacing';
-    const child = this.child;
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => clearTimeout(timer));
-    child.send({ type: 'shutdown' } satisfies ToBackend);
+    // Its exit starts the next one (exited()).
+    void askToStop(this.child);
   }
 
   private ready(): Promise<void> {
@@ -258,4 +248,16 @@ export class BackendProcess {
   private stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
   }
+}
+
+/** Asks a back end to stop (it saves a running experiment), kills it if it has not after a while; resolves once it has exited. */
+function askToStop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send({ type: 'shutdown' } satisfies ToBackend);
+  });
 }

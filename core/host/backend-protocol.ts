@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The messages between `mirage serve`'s server process and its back-end
  * process (backend-process.ts, backend-entry.ts), over Node's IPC channel.
@@ -102,6 +104,18 @@ export function backendOptionsFrom(argument: string | undefined): BackendOptions
     throw new Error('traceGraceMs must be a whole number of milliseconds');
   }
   return { runsDir, ...(traceGraceMs === undefined ? {} : { traceGraceMs }) };
+}
+
+/** This process's memory as BackendStatus reports it (the /proc fields NaN where /proc is not there). */
+export function ownMemory(): Pick<BackendStatus, 'rssAnon' | 'rss' | 'peakRss' | 'heapUsed'> {
+  let procStatus = '';
+  try {
+    procStatus = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // not Linux
+  }
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssAnon: statusBytes(procStatus, 'RssAnon'), rss, peakRss: statusBytes(procStatus, 'VmHWM'), heapUsed };
 }
 
 /**

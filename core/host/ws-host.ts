@@ -27,8 +27,6 @@ export interface UpgradeRequest {
 export interface PageHost {
   /** Completes the handshake of a checked upgrade request on its socket, and serves the API on it. */
   upgrade(request: UpgradeRequest, socket: Duplex, head: Buffer): void;
-  /** Pages connected now. */
-  readonly pages: number;
   /** Ends every page's connection. */
   close(): void;
 }
@@ -37,7 +35,8 @@ export interface PageHost {
  * The API over WebSockets, in the process that hosts the service: the
  * handshake, the frame limits (ws closes a socket whose frame the protocol
  * forbids: unmasked, unknown opcode, RSV1, invalid UTF-8, over the limit),
- * the number of pages, and one connection per page.
+ * the number of pages (told to `onPages` after each change), and one
+ * connection per page.
  */
 export function createPageHost(
   handlers: ApiHandlers,
@@ -63,9 +62,6 @@ export function createPageHost(
         serveConnection(webSocketTransport(ws, log), handlers, { log, events: options.events });
         changed();
       });
-    },
-    get pages() {
-      return wss.clients.size;
     },
     close() {
       for (const client of wss.clients) client.terminate();
