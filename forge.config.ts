@@ -21,11 +21,14 @@ const config: ForgeConfig = {
     // Worker threads (dataset and validation pools) load their modules from disk and the ES module
     // loader resolves their imports next to them: dist/core and the production node_modules stay
     // outside the archive, as do the wasm back end's .wasm files (read with fs). See electron-builder.yml.
-    asar: { unpack: '**/*.wasm', unpackDir: '{dist/core,dist/core/**,node_modules,node_modules/**}' },
+    // The native training step (native/build/Release/mirage_native.node) is a shared library: it is
+    // loaded from disk, so it stays outside the archive too; its sources and build files stay out of the app.
+    asar: { unpack: '{**/*.wasm,**/*.node}', unpackDir: '{dist/core,dist/core/**,node_modules,node_modules/**,native/build/Release}' },
     prune: true,
     ignore: [
       /^\/(core|renderer|electron|e2e|bin|artifacts|runs|out|\.ci|\.github|\.vscode)(\/|$)/,
       /^\/dist\/(types|tsbuildinfo|core\/bench)(\/|$)/,
+      /^\/native\/(?!build(\/Release(\/mirage_native\.node)?)?$)/,
       // Tests, their helpers and fixtures, type declarations and source maps are not the app.
       /\.(test|spec)\.js$/,
       /\.d\.ts$/,

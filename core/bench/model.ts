@@ -30,6 +30,7 @@ import { isWasmMatMulPatched, patchWasmMatMul, unpatchWasmMatMul, VERIFIED_WASM_
 import type { AdamImplementation } from '../train/adam.js';
 import { Adam, DEFAULT_ADAM } from '../train/adam.js';
 import { DataParallelGradients, sliceGradients } from '../train/data-parallel.js';
+import { NativeStep, nativeStatus } from '../train/native.js';
 import { findTorchPython, torchStepMs } from './torch.js';
 import { defaultNetwork, resolveTrainConfig } from '../train/config.js';
 import { loadTrainingData } from '../train/dataset-data.js';
@@ -161,52 +162,100 @@ async function parallelStepMs(spec: TransformerSpec, batch: number, threads: num
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /**
+ * One native training step (core/train/native.ts) as runSupervised takes it:
+ * the weights read out, gradients from the addon on `threads` BLAS threads,
+ * then the fused Adam step. Median ms, and the process's CPU time over wall
+ * time during the runs (the cores a step kept busy); null without the addon.
+ */
+function nativeStepMs(spec: TransformerSpec, batch: number, threads: number, minRuns: number): { ms: number; cpuPerWall: number } | null {
+  const network = buildRegressor(spec, 0);
+  const trainable = network.params.trainable();
+  const step = NativeStep.create(spec, trainable.map((t) => t.name), threads);
+  if (!step) {
+    network.dispose();
+    return null;
+  }
+  const adam = new Adam(trainable, DEFAULT_ADAM, 'fused');
+  const windows = randomWindows(batch, 1);
+  const targets = randomWindows(1, 2).subarray(0, batch);
+  try {
+    let cpu = 0;
+    let wall = 0;
+    const ms = timeIt(
+      () => {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const values = step.names.map((name) => network.params.get(name).dataSync() as Float32Array);
+        const { grads } = step.gradients(values, windows, targets, batch, { training: true, dropoutSeed: 1 }, 'mse', 1);
+        adam.applyGradients(grads, 1e-4);
+        const used = process.cpuUsage(c0);
+        cpu += (used.user + used.system) / 1000;
+        wall += performance.now() - t0;
+      },
+      minRuns,
+      3000,
+    );
+    return { ms, cpuPerWall: cpu / wall };
+  } finally {
+    adam.dispose();
+    network.dispose();
+  }
+}
+
+/**
  * Our training step beside PyTorch's (CPU) for the default model and the
  * paper's transformer: same network, batch 64, MSE, Adam, dropout on; medians
- * of several steps, run back to back. Ours: Adam as tensor ops (the stock
- * path), fused Adam, and data-parallel on 2 threads. The ratio is PyTorch's
- * ms per step over ours (>= 1: at least as fast as PyTorch).
+ * of several steps, run back to back. Ours: the tfjs path (fused Adam, one
+ * thread and data-parallel on 2) and the native step on 1 and 2 threads.
+ * PyTorch's BLAS is held to the same thread count (core/bench/torch_compare.py).
+ * The ratio is PyTorch's ms per step over our native step's, at the same
+ * thread count (>= 1: at least as fast as PyTorch); "cores" is CPU time over
+ * wall time at one thread, ours / PyTorch's, which shows both kept to one core.
  */
 export async function runTorchComparison(backend: BackendChoice): Promise<void> {
   const info = await initBackend(backend);
   const batch = 64;
-  console.log(`\n## training step beside PyTorch (CPU): batch ${batch}, MSE, Adam, dropout on; ours on ${info.description}`);
+  console.log(`\n## training step beside PyTorch (CPU): batch ${batch}, MSE, Adam, dropout on; tfjs on ${info.description}; ${nativeStatus().detail}`);
   const torch = await findTorchPython();
   if (!torch.python) console.log(`PyTorch: not available (${torch.tried.join('; ')}); set MIRAGE_TORCH_PYTHON to a python3 with torch. Our figures only.`);
   else console.log(`PyTorch ${torch.version} through ${torch.python}`);
   console.log(`load average before: ${load()} (the machine may be shared: compare rows of one run)`);
-  console.log('model                                  ours ms/step: tensor Adam  fused Adam  fused, 2 threads   PyTorch ms/step: 1 thread  2 threads   ratio 1 thread  2 threads');
+  console.log('model                                  ms/step: tfjs 1 thread  tfjs 2 threads  native 1 thread  native 2 threads  PyTorch 1 thread  2 threads   ratio 1 thread  2 threads   cores at 1 thread');
   const models: { name: string; spec: TransformerSpec; minRuns: number }[] = [
     { name: 'default (12x12 patches, d64, 2 layers)', spec: defaultNetwork(SEQ, FEATURES) as TransformerSpec, minRuns: 10 },
-    { name: 'transformer, paper (d512, 144 tokens)', spec: paperTransformer(SEQ, FEATURES), minRuns: 3 },
+    { name: 'transformer, paper (d512, 144 tokens)', spec: paperTransformer(SEQ, FEATURES), minRuns: 5 },
   ];
+  const cell = (v: number | undefined, width: number): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(1)).padStart(width);
   for (const m of models) {
     const network = buildNetwork(m.spec, 0);
-    let tensorMs: number;
-    let fusedMs: number;
+    let tfjsMs: number;
     try {
-      tensorMs = trainStepMs(network, batch, 'tensor', m.minRuns);
-      fusedMs = trainStepMs(network, batch, 'fused', m.minRuns);
+      tfjsMs = trainStepMs(network, batch, 'fused', Math.min(m.minRuns, 3));
     } finally {
       network.dispose();
     }
-    const twoMs = await parallelStepMs(m.spec, batch, 2, m.minRuns);
-    let torchCells = `${'-'.padStart(26)}${'-'.padStart(11)}`;
+    const tfjsTwoMs = await parallelStepMs(m.spec, batch, 2, Math.min(m.minRuns, 3));
+    const native1 = nativeStepMs(m.spec, batch, 1, m.minRuns);
+    const native2 = nativeStepMs(m.spec, batch, 2, m.minRuns);
+    let torchCells = `${'-'.padStart(18)}${'-'.padStart(11)}`;
     let ratios = `${'-'.padStart(17)}${'-'.padStart(11)}`;
+    let cores = native1 ? `${native1.cpuPerWall.toFixed(2)} / -`.padStart(20) : '';
     if (torch.python) {
       try {
         const steps = await torchStepMs(torch.python, m.spec, { batch, steps: m.minRuns + 2, threads: [1, 2] });
-        const t1 = steps.find((s) => s.threads === 1)?.medianMs ?? NaN;
-        const t2 = steps.find((s) => s.threads === 2)?.medianMs ?? NaN;
-        torchCells = `${t1.toFixed(1).padStart(26)}${t2.toFixed(1).padStart(11)}`;
-        // Same thread count: our fused one-thread path against torch on one, our two threads against torch on two.
-        ratios = `${(t1 / fusedMs).toFixed(2).padStart(16)}x${(t2 / twoMs).toFixed(2).padStart(10)}x`;
+        const t1 = steps.find((s) => s.threads === 1);
+        const t2 = steps.find((s) => s.threads === 2);
+        torchCells = `${cell(t1?.medianMs, 18)}${cell(t2?.medianMs, 11)}`;
+        // Same thread count: native on one against torch on one, native on two against torch on two.
+        const ratio = (t: number | undefined, ours: number | undefined): string => (t === undefined || ours === undefined ? '-' : `${(t / ours).toFixed(2)}x`);
+        ratios = `${ratio(t1?.medianMs, native1?.ms).padStart(17)}${ratio(t2?.medianMs, native2?.ms).padStart(11)}`;
+        cores = `${native1 ? native1.cpuPerWall.toFixed(2) : '-'} / ${t1 ? t1.cpuPerWall.toFixed(2) : '-'}`.padStart(20);
       } catch (err) {
         torchCells = `  PyTorch failed: ${(err as Error).message}`;
         ratios = '';
       }
     }
-    console.log(`${m.name.padEnd(39)}${tensorMs.toFixed(1).padStart(26)}${fusedMs.toFixed(1).padStart(12)}${twoMs.toFixed(1).padStart(18)}${torchCells}${ratios}`);
+    console.log(`${m.name.padEnd(39)}${cell(tfjsMs, 23)}${cell(tfjsTwoMs, 16)}${cell(native1?.ms, 17)}${cell(native2?.ms, 18)}${torchCells}${ratios}${cores}`);
   }
   console.log(`load average after: ${load()}`);
 }
@@ -292,20 +341,27 @@ export async function runLs6TrainingBench(backend: BackendChoice, compare: boole
     console.log('model                                   wall s  epochs  samples/s  held-out MAE h  RMSE h');
     const row = (name: string, wall: number, mm: Record<string, number>): void =>
       console.log(`${name.padEnd(40)}${wall.toFixed(0).padStart(6)}${String(mm.epochs).padStart(8)}${mm.samplesPerSec.toFixed(0).padStart(11)}${mm.heldOutMaeHours.toFixed(3).padStart(18)}${mm.heldOutRmseHours.toFixed(3).padStart(8)}`);
-    // The stock path (Adam as tensor ops) first, then the fast paths, back to back; wasm and cpu only for the last two.
-    const variants: { name: string; adam: AdamImplementation; threads: number }[] = [
-      { name: 'default, Adam as tensor ops', adam: 'tensor', threads: 1 },
-      ...(info.name === 'wasm' || info.name === 'cpu'
+    // The stock path (tfjs, Adam as tensor ops: the time before any fast path) first, then the fast paths,
+    // back to back; wasm and cpu only for those.
+    const host = info.name === 'wasm' || info.name === 'cpu';
+    const variants: { name: string; adam: AdamImplementation; threads: number; native: boolean }[] = [
+      { name: 'default, tfjs, Adam as tensor ops', adam: 'tensor', threads: 1, native: false },
+      ...(host
         ? [
-            { name: 'default, fused Adam', adam: 'fused' as const, threads: 1 },
-            { name: 'default, fused Adam, 2 threads', adam: 'fused' as const, threads: 2 },
+            { name: 'default, tfjs, fused Adam', adam: 'fused' as const, threads: 1, native: false },
+            ...(nativeStatus().available
+              ? [
+                  { name: 'default, native step', adam: 'fused' as const, threads: 1, native: true },
+                  { name: 'default, native step, 2 threads', adam: 'fused' as const, threads: 2, native: true },
+                ]
+              : []),
           ]
         : []),
     ];
     let m: Record<string, number> = {};
     for (const [i, v] of variants.entries()) {
       const started = performance.now();
-      const result = await trainModel(data, { kind: 'default', outDir: join(root, `default-${i}`), config: resolveTrainConfig('default', null, 0, shape), adam: v.adam, threads: v.threads });
+      const result = await trainModel(data, { kind: 'default', outDir: join(root, `default-${i}`), config: resolveTrainConfig('default', null, 0, shape), adam: v.adam, threads: v.threads, native: v.native });
       m = result.manifest.metrics;
       row(v.name, (performance.now() - started) / 1000, m);
     }

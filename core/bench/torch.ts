@@ -43,6 +43,8 @@ export interface TorchStep {
   threads: number;
   medianMs: number;
   torchVersion: string;
+  /** Process CPU time over wall time during the steps: the cores a step kept busy. */
+  cpuPerWall: number;
 }
 
 /** Median ms per training step (batch, MSE, Adam) for each thread count; throws with the script's words on failure. */
@@ -60,6 +62,6 @@ export async function torchStepMs(python: string, spec: TransformerSpec, options
   return stdout
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { threads: number; medianMs: number; torch: string })
-    .map((r) => ({ threads: r.threads, medianMs: r.medianMs, torchVersion: r.torch }));
+    .map((line) => JSON.parse(line) as { threads: number; medianMs: number; torch: string; cpuPerWall: number })
+    .map((r) => ({ threads: r.threads, medianMs: r.medianMs, torchVersion: r.torch, cpuPerWall: r.cpuPerWall }));
 }

@@ -18,6 +18,7 @@ import { prepareWorkload } from '../sim/chain.js';
 import { formatClock, loadTraceFile } from '../trace/index.js';
 import type { Preset, TrainOverrides } from '../train/config.js';
 import { PRESETS } from '../train/config.js';
+import { nativeStatus } from '../train/native.js';
 import type { TrainEvent } from '../train/events.js';
 // The training code (and TensorFlow.js with it) loads when a neural model trains, not for every command.
 import type { trainPolicy } from '../train/policy.js';
@@ -90,7 +91,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--epochs <n>', 'epochs (moe: per expert)', positiveInt)
     .option('--seed <n>', 'seed of initialisation, shuffles, dropout, episodes', nonNegativeInt, 0)
     .addOption(new Option('--backend <name>', 'TensorFlow.js back end').choices([...BACKEND_CHOICES]).default('auto'))
-    .option('--threads <n>', 'threads a training step is split over (data-parallel, cpu and wasm back ends; default 1)', positiveInt)
+    .option('--threads <n>', 'threads a training step uses on the cpu and wasm back ends: the native step\'s BLAS threads, else data-parallel tfjs workers (default 1)', positiveInt)
     .option('--resume', 'continue from the last checkpoint in --out (same options required)')
     .option('--json', 'training events as JSON lines on stdout')
     .option('--lr <rate>', 'learning rate', positiveNumber)
@@ -285,6 +286,7 @@ function describeEvent(e: TrainEvent): string | undefined {
   switch (e.type) {
     case 'start':
       return `${e.phase}: ${e.modelKind}, ${e.parameters} parameters (${e.trainableParameters} trained), ${e.trainRows} training rows, ${e.heldOutRows} held-out rows` +
+        (e.native ? `, ${nativeStatus().detail}` : '') +
         (e.resumedFromEpoch > 0 ? `, resuming after epoch ${e.resumedFromEpoch}` : '');
     case 'epoch':
       // A wait-risk network has no MAE in hours (its targets are 0/1 labels): its loss says it all.

@@ -6,22 +6,12 @@
  * end has, and the shapes its fast BatchMatMul handles.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ATTENTION_WEIGHTS_SALT, dropoutMaskSeed } from './dropout-seeds.js';
+import type { ApplyContext } from './dropout-seeds.js';
 import type { ParamSet } from './params.js';
 import { glorotUniform, linearDefault } from './params.js';
 
-/** Per-call context: training mode switches dropout on, with a seed per step. */
-export interface ApplyContext {
-  training: boolean;
-  /** Seed for this step's dropout masks (derived from run seed and step). */
-  dropoutSeed?: number;
-  /**
-   * The samples [start, start + count) of a batch of `total` samples that
-   * this call sees (data-parallel training). Dropout masks are drawn for the
-   * whole batch and cut to these rows, so a split batch drops what the whole
-   * one would.
-   */
-  batchSlice?: { start: number; count: number; total: number };
-}
+export type { ApplyContext } from './dropout-seeds.js';
 
 export const INFERENCE: ApplyContext = { training: false };
 
@@ -57,7 +47,7 @@ export function layerNorm(params: ParamSet, name: string, x: tf.Tensor): tf.Tens
 /** Inverted dropout with a seeded mask; identity outside training. */
 export function dropout(x: tf.Tensor, rate: number, ctx: ApplyContext, salt: number): tf.Tensor {
   if (!ctx.training || rate <= 0) return x;
-  const seed = ((ctx.dropoutSeed ?? 0) ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0;
+  const seed = dropoutMaskSeed(ctx, salt);
   const keep = tf.cast(tf.greaterEqual(dropoutUniforms(x.shape, seed, ctx.batchSlice), rate), 'float32');
   return tf.mul(x, tf.mul(keep, 1 / (1 - rate)));
 }
@@ -99,7 +89,7 @@ export function selfAttention(params: ParamSet, name: string, x: tf.Tensor3D, he
   const k = split(linear(params, `${name}/k`, x));
   const v = split(linear(params, `${name}/v`, x));
   const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
-  const weights = dropout(tf.softmax(scores, -1), dropRate, ctx, 11);
+  const weights = dropout(tf.softmax(scores, -1), dropRate, ctx, ATTENTION_WEIGHTS_SALT);
   let context: tf.Tensor = tf.matMul(weights as tf.Tensor3D, v);
   if (heads > 1) context = tf.reshape(tf.transpose(tf.reshape(context, [batch, heads, tokens, headDim]), [0, 2, 1, 3]), [batch, tokens, dModel]);
   return linear(params, `${name}/out`, context) as tf.Tensor3D;

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ApplyContext } from './layers.js';
+import { encoderLayerSalt } from './dropout-seeds.js';
 import { defineEncoderLayer, defineLinear, dropout, encoderLayer, linear } from './layers.js';
 import { ParamSet } from './params.js';
 import type { MlpSpec, MoeSpec, NetworkSpec, PolicySpec, RegressorSpec, TransformerSpec } from './spec.js';
@@ -79,7 +80,7 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Network<T
       const batch = x.shape[0];
       let h = linear(params, 'embedding', tf.reshape(x, [batch, tokens, tokenWidth])) as tf.Tensor3D;
       if (spec.positional) h = tf.add(h, params.get('position'));
-      for (let i = 0; i < spec.layers; i++) h = encoderLayer(params, `encoder${i}`, h, spec.heads, spec.dropout, ctx, 100 * (i + 1));
+      for (let i = 0; i < spec.layers; i++) h = encoderLayer(params, `encoder${i}`, h, spec.heads, spec.dropout, ctx, encoderLayerSalt(i));
       const pooled = spec.head === 'flatten' ? tf.reshape(h, [batch, tokens * spec.dModel]) : tf.mean(h, 1);
       const out = linear(params, 'decoder', pooled);
       return outputs === 1 ? tf.reshape(out, [batch]) : out;

@@ -152,6 +152,8 @@ async function lossCurve(threads: number, adam?: AdamImplementation): Promise<Fl
         checkpoints: false,
         threads,
         adam,
+        // The tfjs path (workers) is what this file tests; core/train/native.test.ts covers the native step.
+        native: false,
         onEvent: (e) => {
           if (e.type === 'step') losses.push(e.loss);
         },

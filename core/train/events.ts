@@ -29,6 +29,8 @@ export const TrainEventSchema = z.preprocess(heldOutNames, z.discriminatedUnion(
     resumedFromEpoch: z.number().int(),
     /** Threads each step is split over (core/train/data-parallel.ts); absent in logs from before it existed. */
     threads: z.number().int().positive().optional(),
+    /** Whether the steps' gradients came from the native addon (core/train/native.ts); absent in logs from before it existed. */
+    native: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('step'),

@@ -23,6 +23,7 @@ import type { RegressorSpec } from '../model/spec.js';
 import { DataParallelGradients, sliceGradients } from './data-parallel.js';
 import { loadCheckpoint, prefixTensors, saveCheckpoint, tensorsWithPrefix } from './checkpoint.js';
 import { gatherWindows } from './data.js';
+import { NativeStep } from './native.js';
 import type { TrainEvent } from './events.js';
 
 import type { LossName, SupervisedConfig } from './supervised-config.js';
@@ -76,6 +77,13 @@ export interface SupervisedRunOptions extends WorkOptions {
   threads?: number;
   /** How Adam updates (core/train/adam.ts); default: fused on cpu and wasm, tensor ops elsewhere. */
   adam?: AdamImplementation;
+  /**
+   * Compute a step's gradients with the native addon (core/train/native.ts)
+   * where it is built and the task is a transformer with a replica, on the
+   * cpu and wasm back ends with the fused Adam. Default true; false keeps
+   * every step in tfjs.
+   */
+  native?: boolean;
 }
 
 export interface EpochRecord {
@@ -169,7 +177,10 @@ export async function runSupervised(
     clipNorm: config.clipNorm,
   } satisfies AdamConfig, options.adam ?? defaultAdamImplementation());
   const threads = task.replica ? (options.threads ?? 1) : 1;
-  if (threads > 1 && (adam.implementation !== 'fused' || !['cpu', 'wasm'].includes(tf.getBackend()))) {
+  const onHost = ['cpu', 'wasm'].includes(tf.getBackend());
+  // The native step takes the threads itself (its BLAS's); then no worker replicas.
+  const native = (options.native ?? true) && task.replica && onHost && adam.implementation === 'fused' ? NativeStep.create(task.replica.spec, task.trainable.map((t) => t.name), threads) : null;
+  if (threads > 1 && (adam.implementation !== 'fused' || !onHost)) {
     adam.dispose();
     throw new Error(`training on ${threads} threads needs the cpu or wasm back end and the fused Adam (back end ${tf.getBackend()}, Adam ${adam.implementation})`);
   }
@@ -220,10 +231,11 @@ export async function runSupervised(
     batchSize,
     resumedFromEpoch: startEpoch,
     threads,
+    native: native !== null,
   });
 
   let parallel: DataParallelGradients | null = null;
-  if (threads > 1 && task.replica) {
+  if (threads > 1 && task.replica && !native) {
     try {
       parallel = await DataParallelGradients.start(threads, {
         backend: tf.getBackend() === 'cpu' ? 'cpu' : 'wasm',
@@ -242,6 +254,10 @@ export async function runSupervised(
     }
   }
   const trainableVariables = task.trainable.map((t) => t.variable);
+  const valuesFor = (step: NativeStep): Float32Array[] => step.names.map((name) => task.params.get(name).dataSync() as Float32Array);
+  // Held-out predictions from the same arithmetic as the steps: the native forward where the steps are native.
+  const predictHeldOut = (rows: Uint32Array): Float32Array =>
+    native ? nativePredictRows(native, valuesFor(native), inputs, rows, width) : predictRows(task, inputs, rows, Math.max(batchSize, 128), width);
   const batchWindows = new Float32Array(batchSize * window);
   const batchTargets = new Float32Array(batchSize * width);
   let samplesSeen = 0;
@@ -266,7 +282,10 @@ export async function runSupervised(
         lr = learningRateAt(config, state.globalStep, totalSteps);
         const ctx: ApplyContext = { training: true, dropoutSeed: deriveSeed(seed, task.phase, 'dropout', state.globalStep) };
         let result: { loss: number; gradNorm: number };
-        if (parallel) {
+        if (native) {
+          const step = native.gradients(valuesFor(native), batchWindows.subarray(0, count * window), batchTargets, count, ctx, config.loss, config.huberDelta);
+          result = { loss: step.loss, gradNorm: adam.applyGradients(step.grads, lr) };
+        } else if (parallel) {
           const whole = await parallel.gradients({
             windows: batchWindows,
             targets: batchTargets,
@@ -317,7 +336,7 @@ export async function runSupervised(
         if (timeBudgetHit()) break;
       }
       const epochSeconds = (performance.now() - epochStarted) / 1000;
-      const metrics = evaluate(task, inputs, config, batchSize);
+      const metrics = evaluate(predictHeldOut, inputs, config);
       const improved = metrics.heldOutLoss !== null && (state.bestHeldOutLoss === null || metrics.heldOutLoss < state.bestHeldOutLoss);
       if (improved) {
         state.bestHeldOutLoss = metrics.heldOutLoss;
@@ -371,7 +390,7 @@ export async function runSupervised(
   }
 
   if (config.restoreBest && bestWeights && state.bestEpoch !== null) task.params.write(bestWeights);
-  const final = evaluate(task, inputs, config, batchSize);
+  const final = evaluate(predictHeldOut, inputs, config);
   const trainSeconds = state.history.reduce((s, h) => s + h.seconds, 0);
   const trained = state.history.length > 0 ? trainRows * state.history.length : 0;
   return {
@@ -388,15 +407,14 @@ export async function runSupervised(
 
 /** Validation loss (normalised units) and MAE / RMSE in hours (none for a bce task: its targets are 0/1 labels, not hours). */
 function evaluate(
-  task: SupervisedTask,
+  predict: (rows: Uint32Array) => Float32Array,
   inputs: SupervisedInputs,
   config: SupervisedConfig,
-  batchSize: number,
 ): { heldOutLoss: number | null; heldOutMaeHours: number | null; heldOutRmseHours: number | null } {
   const rows = inputs.heldOut;
   if (rows.length === 0) return { heldOutLoss: null, heldOutMaeHours: null, heldOutRmseHours: null };
   const width = inputs.targetWidth ?? 1;
-  const predictions = predictRows(task, inputs, rows, Math.max(batchSize, 128), width);
+  const predictions = predict(rows);
   if (config.loss === 'bce') {
     let loss = 0;
     for (let i = 0; i < rows.length; i++) {
@@ -421,6 +439,20 @@ function evaluate(
     loss += config.loss === 'mse' ? diff * diff : config.loss === 'l1' ? a : a <= config.huberDelta ? 0.5 * diff * diff : config.huberDelta * (a - 0.5 * config.huberDelta);
   }
   return { heldOutLoss: loss / rows.length, heldOutMaeHours: abs / rows.length, heldOutRmseHours: Math.sqrt(sq / rows.length) };
+}
+
+/** The native forward's predictions for the given rows, in chunks of 256: [rows, width] row-major. */
+function nativePredictRows(native: NativeStep, values: Float32Array[], inputs: Pick<SupervisedInputs, 'windows' | 'seqLen' | 'featureCount'>, rows: Uint32Array, width: number): Float32Array {
+  const window = inputs.seqLen * inputs.featureCount;
+  const chunk = 256;
+  const out = new Float32Array(rows.length * width);
+  const buffer = new Float32Array(Math.min(chunk, rows.length) * window);
+  for (let from = 0; from < rows.length; from += chunk) {
+    const part = rows.subarray(from, Math.min(rows.length, from + chunk));
+    gatherWindows(inputs.windows, part, window, buffer);
+    out.set(native.predict(values, buffer.subarray(0, part.length * window), part.length), from * width);
+  }
+  return out;
 }
 
 /** Predictions (normalised units) for the given rows, in chunks: [rows, width] row-major. */

@@ -48,6 +48,8 @@ export interface TrainRequest {
   threads?: number;
   /** How Adam updates (SupervisedRunOptions.adam); default: fused on cpu and wasm. */
   adam?: AdamImplementation;
+  /** Native training steps where available (SupervisedRunOptions.native); default true. */
+  native?: boolean;
   /** A fully resolved configuration, instead of kind/preset/overrides (tests, benchmarks). */
   config?: TrainConfig;
 }
@@ -86,6 +88,7 @@ export async function trainModel(data: TrainingData, request: TrainRequest, opti
     backend: backend.description,
     threads: request.threads,
     adam: request.adam,
+    native: request.native,
     modelKind: config.kind,
     onEvent: options.onEvent,
     onProgress: options.onProgress,
