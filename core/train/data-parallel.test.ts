@@ -9,33 +9,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../model/backend.js';
 import { dropout } from '../model/layers.js';
 import { buildRegressor } from '../model/networks.js';
-import { createRng } from '../model/rng.js';
-import type { TransformerSpec } from '../model/spec.js';
 import type { AdamImplementation } from './adam.js';
 import { Adam, adamUpdateInPlace } from './adam.js';
 import { combineSlices, DataParallelGradients, sliceRows } from './data-parallel.js';
 import type { SupervisedConfig } from './supervised-config.js';
 import { lossTensor, runSupervised } from './supervised.js';
+import { maxRelDiff, normals as normalsOf, TINY_TRANSFORMER } from '../testing/training.js';
 
-const SPEC: TransformerSpec = {
-  type: 'transformer',
-  seqLen: 12,
-  inFeatures: 3,
-  patchLen: 3,
-  dModel: 8,
-  layers: 1,
-  heads: 2,
-  ffDim: 16,
-  dropout: 0.1,
-  positional: true,
-  head: 'flatten',
-};
+const SPEC = TINY_TRANSFORMER;
 const WINDOW = SPEC.seqLen * SPEC.inFeatures;
 
-function normals(count: number, seed: number): Float32Array {
-  const rng = createRng(seed, 'data-parallel-test');
-  return Float32Array.from({ length: count }, () => rng.normal());
-}
+const normals = (count: number, seed: number): Float32Array => normalsOf(count, seed, 'data-parallel-test');
 
 const ROWS = 48;
 const windows = normals(ROWS * WINDOW, 1);
@@ -49,15 +33,6 @@ const targets = (() => {
     return s / Math.sqrt(WINDOW) + 0.1 * noise[r];
   });
 })();
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m / Math.max(scale, 1e-12);
-}
 
 /** Gradients of the whole batch on this thread: the stock computation. */
 function wholeBatchGradients(dropoutSeed: number): { loss: number; grads: Float32Array[] } {

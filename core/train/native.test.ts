@@ -12,43 +12,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../model/backend.js';
 import { buildRegressor } from '../model/networks.js';
-import { createRng } from '../model/rng.js';
 import type { TransformerSpec } from '../model/spec.js';
 import { aleaState, NativeStep, nativeStatus, nativeUniforms, transformerParamNames, useBuiltinGemm } from './native.js';
 import type { LossName, SupervisedConfig } from './supervised-config.js';
 import { lossTensor, runSupervised } from './supervised.js';
+import { maxRelDiff, normals as normalsOf, TINY_TRANSFORMER } from '../testing/training.js';
 
 const available = nativeStatus().available;
 if (!available && process.env.MIRAGE_REQUIRE_NATIVE === '1') throw new Error(`MIRAGE_REQUIRE_NATIVE=1 but ${nativeStatus().detail}`);
 
-const BASE: TransformerSpec = {
-  type: 'transformer',
-  seqLen: 12,
-  inFeatures: 3,
-  patchLen: 3,
-  dModel: 8,
-  layers: 1,
-  heads: 2,
-  ffDim: 16,
-  dropout: 0.1,
-  positional: true,
-  head: 'flatten',
-};
+const BASE = TINY_TRANSFORMER;
 
-function normals(count: number, seed: number): Float32Array {
-  const rng = createRng(seed, 'native-test');
-  return Float32Array.from({ length: count }, () => rng.normal());
-}
-
-/** Largest |a - b| over the scale of b (at least `floor`). */
-function maxRelDiff(a: Float32Array, b: Float32Array, floor = 1e-12): number {
-  expect(a.length).toBe(b.length);
-  let scale = floor;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m / Math.max(scale, 1e-12);
-}
+const normals = (count: number, seed: number): Float32Array => normalsOf(count, seed, 'native-test');
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -93,9 +93,15 @@ std::vector<P> tensors(napi_env env, napi_value list, const std::vector<size_t>&
   return out;
 }
 
-napi_value throwing(napi_env env, const std::exception& err) {
-  napi_throw_error(env, nullptr, err.what());
-  return nullptr;
+// Every exported function runs through this: a C++ exception becomes a JavaScript error.
+template <napi_value (*F)(napi_env, napi_callback_info)>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  try {
+    return F(env, info);
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+    return nullptr;
+  }
 }
 
 int batchOf(napi_env env, napi_value value) {
@@ -112,141 +118,121 @@ napi_value Blas(napi_env env, napi_callback_info) {
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 1);
-    mirage::setBlasThreads(static_cast<int>(number(env, a[0], "the thread count")));
-    return nullptr;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
-  }
+  auto a = args(env, info, 1);
+  mirage::setBlasThreads(static_cast<int>(number(env, a[0], "the thread count")));
+  return nullptr;
 }
 
 napi_value UseBuiltinGemm(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 1);
-    bool on = false;
-    check(env, napi_get_value_bool(env, a[0], &on), "the flag");
-    mirage::useBuiltinGemm(on);
-    return nullptr;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
-  }
+  auto a = args(env, info, 1);
+  bool on = false;
+  check(env, napi_get_value_bool(env, a[0], &on), "the flag");
+  mirage::useBuiltinGemm(on);
+  return nullptr;
 }
 
 napi_value Uniforms(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 2);
-    auto [state, stateLength] = typedArray<double>(env, a[0], napi_float64_array, "the state");
-    if (stateLength != 4) throw Failure("native training: a generator state has 4 values");
-    auto [out, count] = typedArray<float>(env, a[1], napi_float32_array, "out");
-    mirage::uniforms(*reinterpret_cast<const AleaState*>(state), count, out);
-    return nullptr;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
-  }
+  auto a = args(env, info, 2);
+  auto [state, stateLength] = typedArray<double>(env, a[0], napi_float64_array, "the state");
+  if (stateLength != 4) throw Failure("native training: a generator state has 4 values");
+  auto [out, count] = typedArray<float>(env, a[1], napi_float32_array, "out");
+  mirage::uniforms(*reinterpret_cast<const AleaState*>(state), count, out);
+  return nullptr;
 }
 
 napi_value Create(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 2);
-    auto [dims, count] = typedArray<int32_t>(env, a[0], napi_int32_array, "dims");
-    if (count != 9) throw Failure("native training: dims needs 9 values");
-    const double dropout = number(env, a[1], "dropout");
-    if (!(dropout >= 0 && dropout < 1)) throw Failure("native training: dropout must be in [0, 1)");
-    TransformerDims d{dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6] != 0, dims[7] != 0, dims[8], static_cast<float>(dropout)};
-    auto* step = new TransformerStep(d);
-    napi_value out;
-    napi_status status = napi_create_external(
-        env, step, [](napi_env, void* data, void*) { delete static_cast<TransformerStep*>(data); }, nullptr, &out);
-    if (status != napi_ok) {
-      delete step;
-      throw Failure("native training: cannot create the handle");
-    }
-    return out;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
+  auto a = args(env, info, 2);
+  auto [dims, count] = typedArray<int32_t>(env, a[0], napi_int32_array, "dims");
+  if (count != 9) throw Failure("native training: dims needs 9 values");
+  const double dropout = number(env, a[1], "dropout");
+  if (!(dropout >= 0 && dropout < 1)) throw Failure("native training: dropout must be in [0, 1)");
+  TransformerDims d{dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6] != 0, dims[7] != 0, dims[8], static_cast<float>(dropout)};
+  auto* step = new TransformerStep(d);
+  napi_value out;
+  napi_status status = napi_create_external(
+      env, step, [](napi_env, void* data, void*) { delete static_cast<TransformerStep*>(data); }, nullptr, &out);
+  if (status != napi_ok) {
+    delete step;
+    throw Failure("native training: cannot create the handle");
   }
+  return out;
 }
 
 napi_value ParamSizes(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 1);
-    const auto& sizes = handle(env, a[0])->paramSizes();
-    napi_value out;
-    napi_create_array_with_length(env, sizes.size(), &out);
-    for (size_t i = 0; i < sizes.size(); i++) {
-      napi_value v;
-      napi_create_double(env, static_cast<double>(sizes[i]), &v);
-      napi_set_element(env, out, static_cast<uint32_t>(i), v);
-    }
-    return out;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
+  auto a = args(env, info, 1);
+  const auto& sizes = handle(env, a[0])->paramSizes();
+  napi_value out;
+  napi_create_array_with_length(env, sizes.size(), &out);
+  for (size_t i = 0; i < sizes.size(); i++) {
+    napi_value v;
+    napi_create_double(env, static_cast<double>(sizes[i]), &v);
+    napi_set_element(env, out, static_cast<uint32_t>(i), v);
   }
+  return out;
+}
+
+// The arguments step and predict share: the handle, the parameters, a batch of windows and its size.
+struct Batch {
+  TransformerStep* step;
+  std::vector<const float*> params;
+  const float* x;
+  int rows;
+};
+
+Batch batchArgs(napi_env env, napi_value handleValue, napi_value paramsValue, napi_value xValue, napi_value rowsValue) {
+  TransformerStep* step = handle(env, handleValue);
+  auto params = tensors<const float*>(env, paramsValue, step->paramSizes(), "parameter");
+  const int rows = batchOf(env, rowsValue);
+  auto [x, length] = typedArray<float>(env, xValue, napi_float32_array, "x");
+  const auto& sizes = step->paramSizes();
+  const size_t inputWidth = sizes[0] / sizes[1];  // embedding kernel [tokenWidth, d]
+  if (length != static_cast<size_t>(rows) * step->tokens() * inputWidth) throw Failure("native training: x does not hold the batch");
+  return {step, std::move(params), x, rows};
 }
 
 napi_value Step(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 9);
-    TransformerStep* step = handle(env, a[0]);
-    const auto& sizes = step->paramSizes();
-    auto params = tensors<const float*>(env, a[1], sizes, "parameter");
-    auto grads = tensors<float*>(env, a[2], sizes, "gradient");
-    const int batch = batchOf(env, a[5]);
-    auto [x, xLength] = typedArray<float>(env, a[3], napi_float32_array, "x");
-    auto [y, yLength] = typedArray<float>(env, a[4], napi_float32_array, "y");
-    const size_t inputWidth = sizes[0] / sizes[1];  // embedding kernel [tokenWidth, d]
-    const double lossCode = number(env, a[6], "the loss");
-    if (lossCode != 0 && lossCode != 1 && lossCode != 2 && lossCode != 3) throw Failure("native training: unknown loss");
-    const double huber = number(env, a[7], "the Huber delta");
-    const AleaState* seeds = nullptr;
-    napi_valuetype seedType;
-    check(env, napi_typeof(env, a[8], &seedType), "the seeds");
-    if (seedType != napi_null && seedType != napi_undefined) {
-      auto [values, length] = typedArray<double>(env, a[8], napi_float64_array, "the seeds");
-      if (length != step->layerCount() * 16) throw Failure("native training: the seeds need 16 values a layer");
-      seeds = reinterpret_cast<const AleaState*>(values);
-    }
-    if (xLength != static_cast<size_t>(batch) * step->tokens() * inputWidth) throw Failure("native training: x does not hold the batch");
-    if (yLength < static_cast<size_t>(batch) * step->outputs()) throw Failure("native training: y does not hold the batch");
-    const double loss = step->step(params, grads, x, y, batch, static_cast<Loss>(static_cast<int>(lossCode)), static_cast<float>(huber), seeds);
-    napi_value out;
-    napi_create_double(env, loss, &out);
-    return out;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
+  auto a = args(env, info, 9);
+  Batch b = batchArgs(env, a[0], a[1], a[3], a[5]);
+  TransformerStep* step = b.step;
+  auto grads = tensors<float*>(env, a[2], step->paramSizes(), "gradient");
+  auto [y, yLength] = typedArray<float>(env, a[4], napi_float32_array, "y");
+  const double lossCode = number(env, a[6], "the loss");
+  if (lossCode != 0 && lossCode != 1 && lossCode != 2 && lossCode != 3) throw Failure("native training: unknown loss");
+  const double huber = number(env, a[7], "the Huber delta");
+  const AleaState* seeds = nullptr;
+  napi_valuetype seedType;
+  check(env, napi_typeof(env, a[8], &seedType), "the seeds");
+  if (seedType != napi_null && seedType != napi_undefined) {
+    auto [values, length] = typedArray<double>(env, a[8], napi_float64_array, "the seeds");
+    if (length != step->layerCount() * 16) throw Failure("native training: the seeds need 16 values a layer");
+    seeds = reinterpret_cast<const AleaState*>(values);
   }
+  if (yLength < static_cast<size_t>(b.rows) * step->outputs()) throw Failure("native training: y does not hold the batch");
+  const double loss = step->step(b.params, grads, b.x, y, b.rows, static_cast<Loss>(static_cast<int>(lossCode)), static_cast<float>(huber), seeds);
+  napi_value out;
+  napi_create_double(env, loss, &out);
+  return out;
 }
 
 napi_value Predict(napi_env env, napi_callback_info info) {
-  try {
-    auto a = args(env, info, 5);
-    TransformerStep* step = handle(env, a[0]);
-    const auto& sizes = step->paramSizes();
-    auto params = tensors<const float*>(env, a[1], sizes, "parameter");
-    const int batch = batchOf(env, a[3]);
-    auto [x, xLength] = typedArray<float>(env, a[2], napi_float32_array, "x");
-    auto [out, outLength] = typedArray<float>(env, a[4], napi_float32_array, "out");
-    const size_t inputWidth = sizes[0] / sizes[1];
-    if (xLength != static_cast<size_t>(batch) * step->tokens() * inputWidth) throw Failure("native training: x does not hold the batch");
-    if (outLength != static_cast<size_t>(batch) * step->outputs()) throw Failure("native training: out does not fit the batch");
-    step->predict(params, x, batch, out);
-    return nullptr;
-  } catch (const std::exception& err) {
-    return throwing(env, err);
-  }
+  auto a = args(env, info, 5);
+  Batch b = batchArgs(env, a[0], a[1], a[2], a[3]);
+  auto [out, outLength] = typedArray<float>(env, a[4], napi_float32_array, "out");
+  if (outLength != static_cast<size_t>(b.rows) * b.step->outputs()) throw Failure("native training: out does not fit the batch");
+  b.step->predict(b.params, b.x, b.rows, out);
+  return nullptr;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
-      {"blas", nullptr, Blas, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"useBuiltinGemm", nullptr, UseBuiltinGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"uniforms", nullptr, Uniforms, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"paramSizes", nullptr, ParamSizes, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"step", nullptr, Step, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"predict", nullptr, Predict, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blas", nullptr, guarded<Blas>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"useBuiltinGemm", nullptr, guarded<UseBuiltinGemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"uniforms", nullptr, guarded<Uniforms>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"create", nullptr, guarded<Create>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"paramSizes", nullptr, guarded<ParamSizes>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"step", nullptr, guarded<Step>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"predict", nullptr, guarded<Predict>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods);
   return exports;
