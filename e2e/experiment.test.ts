@@ -145,6 +145,8 @@ describe.skipIf(skipReason !== null)('experiments in a browser (mirage serve)', 
     expect(zoom.chosen, `a zoom chosen (first read ${zoom.window})`).toMatch(/^\d+-\d+$/);
     expect(zoom.after, `the zoom to steps ${zoom.chosen} kept while points arrived`).toBe(zoom.chosen);
     expect(await page.getByTestId('tfjs-backend').textContent()).toMatch(/wasm|tensorflow|cpu|webgpu/);
+    // CI builds the native step (MIRAGE_REQUIRE_NATIVE=1): the default model's steps ran there, and the page says so.
+    if (process.env.MIRAGE_REQUIRE_NATIVE === '1') expect(await page.getByTestId('tfjs-backend').textContent()).toMatch(/\+ native$/);
     await timed('validation + report', () => expect.poll(() => page.getByTestId('run-state').getAttribute('data-state'), { timeout: TEST_TIMEOUTS.pipeline }).toBe('done'));
     // Every epoch drawn (early stopping may end training before the last).
     const epochs = Number(await chart.getAttribute('data-epochs'));

@@ -22,9 +22,16 @@ describe('training curves from the event stream', () => {
     expect(c.stepLoss).toEqual([[1, 0.9], [2, 0.7], [3, 0.6], [4, 0.5]]);
     expect(c.heldOutLoss).toEqual([[2, 0.8], [4, 0.6]]);
     expect(c.heldOutMaeHours).toEqual([[2, 10], [4, 5]]);
-    expect(c).toMatchObject({ backend: 'wasm', epoch: 2, epochs: 3, etaSec: 1, bestHeldOutLoss: 0.6, samplesPerSec: 90, earlyStop: null });
+    expect(c).toMatchObject({ backend: 'wasm', nativeSteps: false, epoch: 2, epochs: 3, etaSec: 1, bestHeldOutLoss: 0.6, samplesPerSec: 90, earlyStop: null });
     b.add([{ type: 'early-stop', phase: 'main', elapsedSec: 1, epoch: 2, bestEpoch: 1, reason: 'patience' }]);
     expect(b.value.earlyStop).toEqual({ epoch: 2, bestEpoch: 1 });
+  });
+
+  it('says whether the steps ran native (logs from before that field say nothing: tfjs)', () => {
+    const native = new CurveBuilder([{ ...(start('main') as Extract<TrainEvent, { type: 'start' }>), native: true }]);
+    expect(native.value.nativeSteps).toBe(true);
+    native.add([{ ...(start('gate') as Extract<TrainEvent, { type: 'start' }>), native: false }]);
+    expect(native.value.nativeSteps).toBe(false);
   });
 
   it('replaces the steps a resumed run repeats, and puts later phases after earlier ones', () => {

@@ -12,6 +12,8 @@ export type Point = [number, number];
 
 export interface TrainCurves {
   backend: string | null;
+  /** The steps' gradients came from the native addon (core/train/native.ts), not tfjs. */
+  nativeSteps: boolean;
   modelKind: string | null;
   parameters: number | null;
   phase: string | null;
@@ -31,6 +33,7 @@ export interface TrainCurves {
 
 export const emptyCurves = (): TrainCurves => ({
   backend: null,
+  nativeSteps: false,
   modelKind: null,
   parameters: null,
   phase: null,
@@ -80,6 +83,7 @@ export class CurveBuilder {
       switch (e.type) {
         case 'start':
           c.backend = e.backend;
+          c.nativeSteps = e.native ?? false;
           c.modelKind = e.modelKind;
           c.parameters = e.parameters;
           c.phase = e.phase;

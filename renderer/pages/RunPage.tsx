@@ -251,8 +251,8 @@ export function RunPage() {
         />
         <Kpi
           label="TensorFlow.js"
-          value={<span data-testid="tfjs-backend">{closedForm ? 'not used' : backend ? backend.split(' ')[0] : '–'}</span>}
-          note={closedForm ? 'plain arithmetic, no tensors' : (backend ?? 'chosen when training starts')}
+          value={<span data-testid="tfjs-backend">{closedForm ? 'not used' : backend ? `${backend.split(' ')[0]}${curves.nativeSteps ? ' + native' : ''}` : '–'}</span>}
+          note={closedForm ? 'plain arithmetic, no tensors' : backend ? `${curves.nativeSteps ? 'training steps native (C++ on the BLAS); ' : ''}${backend}` : 'chosen when training starts'}
         />
         <Kpi label="Model" value={modelKind ?? '–'} note={curves.parameters !== null ? `${formatInt(curves.parameters)} parameters` : fit?.trainRows != null ? `fitted on ${formatInt(fit.trainRows)} rows` : undefined} />
         <Kpi

@@ -15,7 +15,6 @@ import { TrainEventSchema } from '../../train/events.js';
 import type { EventHub } from '../events.js';
 import type { RunRecord, RunStore, StoredInfo } from './store.js';
 import { policyHeadlines, publicInfo } from './store.js';
-import { nativeStatus } from '../../train/native.js';
 
 /** The pipeline module, loaded on first use: it brings TensorFlow.js, which the trace explorer never needs. */
 type PipelineModule = typeof PipelineRun;
@@ -356,8 +355,7 @@ export class RunManager {
       const t = active.info.training ?? { epoch: 0, epochs: 0, bestHeldOutLoss: null, samplesPerSec: null, etaSec: null };
       if (event.type === 'start') {
         this.backend = event.backend;
-        // The run page shows where the steps ran: the tfjs back end, and the native step when it took them.
-        update({ backend: event.native ? `${event.backend}; ${nativeStatus().detail}` : event.backend, training: { ...t, epoch: event.resumedFromEpoch, epochs: event.epochs } });
+        update({ backend: event.backend, training: { ...t, epoch: event.resumedFromEpoch, epochs: event.epochs } });
       } else if (event.type === 'epoch') {
         const best = event.heldOutLoss !== null && (t.bestHeldOutLoss === null || event.heldOutLoss < t.bestHeldOutLoss) ? event.heldOutLoss : t.bestHeldOutLoss;
         update({ training: { epoch: event.epoch, epochs: event.epochs, bestHeldOutLoss: best, samplesPerSec: event.samplesPerSec, etaSec: event.etaSec } }, false);
