@@ -5,7 +5,7 @@
       "sources": ["src/addon.cc", "src/blas.cc", "src/transformer.cc"],
       "cflags_cc": ["-O3", "-std=c++17", "-ffp-contract=off", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["-ldl"],
+      "conditions": [["OS!='win'", { "libraries": ["-ldl"] }]],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

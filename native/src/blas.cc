@@ -6,6 +6,7 @@
 #include <vector>
 
 #if defined(_WIN32)
+#define NOMINMAX  // windows.h's min and max macros would break std::min and std::max
 #include <windows.h>
 #else
 #include <dlfcn.h>
