@@ -6,9 +6,10 @@
  * kernels with wasm's 128-bit GEMM underneath; of the default model, per-kernel
  * overhead (docs/models.md, "Training speed").
  *
- * Only the gradient computation moves: the network stays a tfjs ParamSet,
- * Adam (fused), checkpoints, early stopping and inference are unchanged, and
- * the addon draws the same dropout masks as core/model/layers.ts (alea with
+ * Only the gradient computation moves (and, during training, the held-out
+ * loss's forward pass): the network stays a tfjs ParamSet; Adam (fused),
+ * checkpoints, early stopping, the saved model and inference after training
+ * are unchanged; and the addon draws the same dropout masks as core/model/layers.ts (alea with
  * the same seeds, row-major), so a native step equals a tfjs step up to float
  * rounding (core/train/native.test.ts).
  *

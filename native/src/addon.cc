@@ -34,7 +34,11 @@ struct Failure : std::runtime_error {
 };
 
 void check(napi_env env, napi_status status, const char* what) {
-  if (status != napi_ok) throw Failure(std::string("native training: cannot read ") + what);
+  if (status == napi_ok) return;
+  const napi_extended_error_info* info = nullptr;
+  napi_get_last_error_info(env, &info);
+  const char* why = info && info->error_message ? info->error_message : "unknown reason";
+  throw Failure(std::string("native training: cannot read ") + what + " (" + why + ")");
 }
 
 std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t expected) {
