@@ -95,7 +95,7 @@ export function nativeUniforms(seed: number, count: number): Float32Array | null
 }
 
 /** Whether the native step can train this network (transformer regressors; others keep tfjs). */
-export function nativeSupports(spec: RegressorSpec): spec is TransformerSpec {
+function nativeSupports(spec: RegressorSpec): spec is TransformerSpec {
   return spec.type === 'transformer';
 }
 

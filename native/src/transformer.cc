@@ -49,8 +49,6 @@ void drawMasks(const AleaState& seedA, size_t countA, uint8_t* maskA, const Alea
   for (size_t i = both; i < countB; i++) maskB[i] = static_cast<float>(b.next()) >= rate ? 1 : 0;
 }
 
-float keepScale(float rate) { return static_cast<float>(1.0 / (1.0 - static_cast<double>(rate))); }
-
 void applyMask(const float* in, const uint8_t* mask, float scale, size_t count, float* out) {
   for (size_t i = 0; i < count; i++) out[i] = in[i] * (mask[i] ? scale : 0.0f);
 }
@@ -198,8 +196,12 @@ TransformerStep::TransformerStep(const TransformerDims& dims) : d_(dims) {
     sizes_.insert(sizes_.end(), {D, D, D * F, F, F * D, D, D, D});
   }
   const size_t pooled = d_.flatten ? T * D : D;
+  decoder_ = sizes_.size();
   sizes_.push_back(pooled * d_.outputs);
   sizes_.push_back(d_.outputs);
+  firstLayer_ = d_.positional ? 3 : 2;
+  keepScale_ = static_cast<float>(1.0 / (1.0 - static_cast<double>(d_.dropout)));
+  attentionScale_ = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D / d_.heads)));
   layers_.resize(d_.layers);
 }
 
@@ -209,18 +211,13 @@ void TransformerStep::forward(const std::vector<const float*>& params, const flo
   const size_t nd = static_cast<size_t>(n) * D;
   const float rate = d_.dropout;
   const bool drop = seeds != nullptr && rate > 0;
-  const float scale = keepScale(rate);
-  const float attentionScale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-  batch_ = batch;
-
-  size_t at = 0;
-  const float* embK = params[at++];
-  const float* embB = params[at++];
-  const float* position = d_.positional ? params[at++] : nullptr;
+  const float scale = keepScale_;
+  dropped_ = drop;
+  const float* position = d_.positional ? params[2] : nullptr;
 
   std::vector<float>* current = d_.layers > 0 ? &layers_[0].input : &top_;
   ensure(*current, nd);
-  linear(x, n, d_.tokenWidth, embK, embB, D, current->data());
+  linear(x, n, d_.tokenWidth, params[0], params[1], D, current->data());
   if (position) {
     for (int r = 0; r < n; r++) {
       float* row = current->data() + static_cast<size_t>(r) * D;
@@ -231,7 +228,7 @@ void TransformerStep::forward(const std::vector<const float*>& params, const flo
 
   for (int l = 0; l < d_.layers; l++) {
     LayerCache& c = layers_[l];
-    const float* const* p = &params[at + static_cast<size_t>(l) * kLayerParams];
+    const float* const* p = &params[firstLayer_ + static_cast<size_t>(l) * kLayerParams];
     const size_t scores = static_cast<size_t>(batch) * H * T * T;
     for (auto* v : {&c.q, &c.k, &c.v, &c.context, &c.xhat1, &c.x1, &c.xhat2}) ensure(*v, nd);
     ensure(c.probs, scores);
@@ -257,7 +254,7 @@ void TransformerStep::forward(const std::vector<const float*>& params, const flo
       for (int h = 0; h < H; h++) {
         const size_t rows = static_cast<size_t>(b) * T * D + static_cast<size_t>(h) * hd;
         float* s = c.probs.data() + (static_cast<size_t>(b) * H + h) * T * T;
-        sgemm(false, true, T, T, hd, attentionScale, c.q.data() + rows, D, c.k.data() + rows, D, 0.0f, s, T);
+        sgemm(false, true, T, T, hd, attentionScale_, c.q.data() + rows, D, c.k.data() + rows, D, 0.0f, s, T);
         softmaxRows(s, T, T);
       }
     }
@@ -301,7 +298,6 @@ void TransformerStep::forward(const std::vector<const float*>& params, const flo
   }
 
   // Head: flatten ([B, T * D], the buffer as it is) or mean over tokens ([B, D]).
-  const size_t decoderAt = at + static_cast<size_t>(d_.layers) * kLayerParams;
   const float* pooled = top_.data();
   int pooledWidth = T * D;
   if (!d_.flatten) {
@@ -319,7 +315,7 @@ void TransformerStep::forward(const std::vector<const float*>& params, const flo
     pooled = pooled_.data();
   }
   ensure(out_, static_cast<size_t>(batch) * d_.outputs);
-  linear(pooled, batch, pooledWidth, params[decoderAt], params[decoderAt + 1], d_.outputs, out_.data());
+  linear(pooled, batch, pooledWidth, params[decoder_], params[decoder_ + 1], d_.outputs, out_.data());
 }
 
 void TransformerStep::predict(const std::vector<const float*>& params, const float* x, int batch, float* out) {
@@ -334,22 +330,19 @@ double TransformerStep::step(const std::vector<const float*>& params, const std:
   const int n = batch * T;
   const size_t nd = static_cast<size_t>(n) * D;
   const size_t nf = static_cast<size_t>(n) * F;
-  const float rate = d_.dropout;
-  const bool drop = seeds != nullptr && rate > 0;
-  const float scale = keepScale(rate);
-  const float attentionScale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+  const bool drop = dropped_;
+  const float scale = keepScale_;
 
   ensure(dOut_, static_cast<size_t>(batch) * K);
   const double loss = lossAndGradient(lossKind, out_.data(), y, static_cast<size_t>(batch) * K, huberDelta, dOut_.data());
 
   // Head.
-  const size_t decoderAt = (d_.positional ? 3 : 2) + static_cast<size_t>(d_.layers) * kLayerParams;
   ensure(dX_, nd);
   if (d_.flatten) {
-    linearBackward(top_.data(), batch, T * D, params[decoderAt], K, dOut_.data(), grads[decoderAt], grads[decoderAt + 1], dX_.data(), false);
+    linearBackward(top_.data(), batch, T * D, params[decoder_], K, dOut_.data(), grads[decoder_], grads[decoder_ + 1], dX_.data(), false);
   } else {
     ensure(dPooled_, static_cast<size_t>(batch) * D);
-    linearBackward(pooled_.data(), batch, D, params[decoderAt], K, dOut_.data(), grads[decoderAt], grads[decoderAt + 1], dPooled_.data(), false);
+    linearBackward(pooled_.data(), batch, D, params[decoder_], K, dOut_.data(), grads[decoder_], grads[decoder_ + 1], dPooled_.data(), false);
     for (int r = 0; r < n; r++) {
       const float* src = dPooled_.data() + static_cast<size_t>(r / T) * D;
       float* dst = dX_.data() + static_cast<size_t>(r) * D;
@@ -357,14 +350,13 @@ double TransformerStep::step(const std::vector<const float*>& params, const std:
     }
   }
 
-  const size_t first = d_.positional ? 3 : 2;
   for (auto* v : {&dX1_, &dR_, &dA_, &dCtx_, &dQ_, &dK_, &dV_, &dFo_}) ensure(*v, nd);
   ensure(dPre_, nf);
   ensure(dHidden_, nf);
   for (int l = d_.layers - 1; l >= 0; l--) {
     LayerCache& c = layers_[l];
-    const float* const* p = &params[first + static_cast<size_t>(l) * kLayerParams];
-    float* const* g = &grads[first + static_cast<size_t>(l) * kLayerParams];
+    const float* const* p = &params[firstLayer_ + static_cast<size_t>(l) * kLayerParams];
+    float* const* g = &grads[firstLayer_ + static_cast<size_t>(l) * kLayerParams];
 
     // x2 = norm2(x1 + drop(ff2(hidden))).
     layerNormBackward(dX_.data(), c.xhat2.data(), c.rstd2.data(), n, D, p[N2g], g[N2g], g[N2b], dR_.data());
@@ -408,8 +400,8 @@ double TransformerStep::step(const std::vector<const float*>& params, const std:
           for (int j = 0; j < T; j++) dr[j] = pr[j] * (dr[j] - dot);
         }
         // scores = scale * Q K^T: dQ = scale * dS K, dK = scale * dS^T Q.
-        sgemm(false, false, T, hd, T, attentionScale, dP, T, c.k.data() + rows, D, 0.0f, dQ_.data() + rows, D);
-        sgemm(true, false, T, hd, T, attentionScale, dP, T, c.q.data() + rows, D, 0.0f, dK_.data() + rows, D);
+        sgemm(false, false, T, hd, T, attentionScale_, dP, T, c.k.data() + rows, D, 0.0f, dQ_.data() + rows, D);
+        sgemm(true, false, T, hd, T, attentionScale_, dP, T, c.q.data() + rows, D, 0.0f, dK_.data() + rows, D);
       }
     }
     std::memcpy(dX_.data(), dR_.data(), sizeof(float) * nd);

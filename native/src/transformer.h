@@ -67,7 +67,12 @@ class TransformerStep {
 
   TransformerDims d_;
   std::vector<size_t> sizes_;
-  int batch_ = 0;
+  // Derived from the dimensions once: where layer 0's and the decoder's parameters start, dropout's scale of the
+  // kept values, the attention scores' 1 / sqrt(head width).
+  size_t firstLayer_, decoder_;
+  float keepScale_, attentionScale_;
+  // Whether the last forward pass drew dropout masks (the backward pass applies the same ones).
+  bool dropped_ = false;
   std::vector<LayerCache> layers_;
   std::vector<float> top_, out_;
   // Backward scratch.
