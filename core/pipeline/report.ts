@@ -105,17 +105,20 @@ function calibrationSection(calibration: Calibration): string[] {
   const rows = calibration.trials.map((t) => {
     const chosen = JSON.stringify(t.rule) === JSON.stringify(calibration.rule);
     const s = t.stats;
-    return `| ${ruleThreshold(t.rule)} | ${t.rule.confirmations ?? 1} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
+    return `| ${ruleThreshold(t.rule)} | ${t.rule.confirmations ?? 1} | ${t.rule.maxLeadHours ?? 'none'} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
   });
   const risk = calibration.rule.kind === 'risk';
   return [
     '## Submit rule calibration',
     '',
     `On the ${calibration.samples} training samples held out of the fit (the last ones by time, after a gap of one replay; never the validation samples), each candidate rule`,
-    `was run online; the one of smallest mean cost was chosen, cost = interruption + overlap / ${r} (${r} h of overlap cost as much as 1 h of interruption${r === 1 ? ': the mean |reward|' : ''}).`,
+    `was run online; the one of smallest mean cost was chosen, cost = interruption + overlap / ${r} (${r} h of overlap cost as much as 1 h of interruption${r === 1 ? ': the mean |reward|' : ''})` +
+      (calibration.reactiveLowLoad
+        ? `, among the rules no worse than reactive on the ${calibration.reactiveLowLoad.n} low-load samples (do no harm where the queue is idle); a tie goes to the rule that holds back most.`
+        : '; a tie goes to the rule that holds back most.'),
     '',
-    `| ${risk ? 'risk threshold' : 'low end (h)'} | confirmations | mean cost (h) | mean \\|reward\\| (h) | mean interruption (h) | mean overlap (h) | zero interruption | |`,
-    '|--:|--:|--:|--:|--:|--:|--:|---|',
+    `| ${risk ? 'risk threshold' : 'low end (h)'} | confirmations | lead cap (h) | mean cost (h) | mean \\|reward\\| (h) | mean interruption (h) | mean overlap (h) | zero interruption | |`,
+    '|--:|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows,
     '',
   ];

@@ -74,6 +74,10 @@ describe('mirage run pipeline', () => {
     expect(cost(calibration.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(calibration.rule))!.stats)).toBe(Math.min(...pool.map((t) => cost(t.stats))));
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('wait-risk');
+    // The report says how the rule was chosen, the do-no-harm condition included, and lists every candidate with its cap.
+    expect(report).toContain(`among the rules no worse than reactive on the ${calibration.reactiveLowLoad!.n} low-load samples`);
+    expect(report).toMatch(/\| 0\.2 \| 1 \| 2 \| [0-9.]+ \|/);
+    expect(report).toMatch(/\| 0\.5 \| 1 \| none \| [0-9.]+ \|/);
     expect(report).toContain('## Is the difference real?');
     expect(report).toContain('![Interruption against overlap](charts/tradeoff.svg)');
     expect((await readdir(path.join(out, 'charts'))).includes('tradeoff.svg')).toBe(true);
