@@ -67,8 +67,8 @@ export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<
     '',
     '## Every run',
     '',
-    '| job nodes | period | model kind | training samples | model cost (h) | reactive (h) | average (h) | model - best baseline (h), 95 % interval |',
-    '|--:|---|---|--:|--:|--:|--:|--:|',
+    '| job nodes | period | model kind | training samples | model cost (h) | reactive (h) | average (h) | model - best baseline (h), 95 % interval | rule in hindsight (h) |',
+    '|--:|---|---|--:|--:|--:|--:|--:|--:|',
     ...s.runs.map((r) => {
       const c = r.comparison;
       const cost = (p: string): string => {
@@ -78,8 +78,11 @@ export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<
       const best = c.baselines.find((b) => b.baseline === c.bestBaseline)!.costDifference;
       const period = r.period.part === 'test' ? '**test**' : `fold ${r.period.fold}`;
       const interval = best.blocks >= MIN_BLOCKS ? `[${h(best.low)}, ${h(best.high)}]` : `(${best.blocks} blocks: no interval)`;
-      return `| ${r.jobNodes} | ${period} | ${r.model} | ${r.trainingSamples} | ${cost(c.model)} | ${cost('reactive')} | ${cost('average')} | ${h(best.estimate)} ${interval} (${c.bestBaseline}) |`;
+      return `| ${r.jobNodes} | ${period} | ${r.model} | ${r.trainingSamples} | ${cost(c.model)} | ${cost('reactive')} | ${cost('average')} | ${h(best.estimate)} ${interval} (${c.bestBaseline}) | ${r.hindsight ? h(r.hindsight.meanCostHours) : '-'} |`;
     }),
+    '',
+    'Rule in hindsight: the model\'s cost under the candidate rule that calibration would have chosen on the validation samples themselves.',
+    'It is not a result (those samples chose it); it bounds what a better choice of rule, with the same model, could add.',
     '',
     `## The chosen model (${s.selection.chosen}) pooled`,
     '',
@@ -89,6 +92,13 @@ export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<
     lines.push('| policy | samples | mean cost (h) | mean interruption (h) | mean overlap (h) | zero interruption |', '|---|--:|--:|--:|--:|--:|');
     for (const q of p.comparison.policies) lines.push(`| ${q.policy} | ${q.n} | ${h(q.meanCostHours)} | ${h(q.meanInterruptionHours)} | ${h(q.meanOverlapHours)} | ${pct(q.zeroInterruptionShare)} |`);
     lines.push('', ...comparisonMarkdown(p.comparison));
+    const reactive = p.comparison.policies.find((q) => q.policy === 'reactive');
+    if (p.hindsightMeanCostHours !== null && reactive) {
+      lines.push(
+        `With each period's rule in hindsight (not a result, see above) the model would cost ${h(p.hindsightMeanCostHours)} h, ${pct(p.hindsightMeanCostHours / reactive.meanCostHours)} of reactive's.`,
+        '',
+      );
+    }
   }
   const all = s.pooled.find((p) => p.jobNodes === 'all' && p.part === 'folds + test');
   if (all) {

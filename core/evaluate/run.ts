@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
-import { modelLabel, replayBlockSamples, runPipeline } from '../pipeline/run.js';
+import { calibrationCandidates, modelLabel, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { meanCostHours as costOf } from '../validate/calibrate.js';
+import type { ThresholdRule } from '../validate/calibrate.js';
+import { runCalibration } from '../validate/calibration-run.js';
 import type { StageEvent } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
@@ -88,6 +91,14 @@ export interface EvaluationRun {
   comparison: Comparison;
   /** The trade-off data of the run (when calibrated). */
   tradeoff: TradeoffData | null;
+  /**
+   * The candidate rule that would have been chosen on this run's own
+   * validation samples (smallest cost among those no worse than reactive on
+   * its low-load samples), and the model's mean cost under it: not a result,
+   * a bound on what a better choice of rule could add to this model. Null
+   * for a model without a threshold rule (a policy).
+   */
+  hindsight: { rule: ThresholdRule; meanCostHours: number } | null;
 }
 
 export interface EvaluationSummary {
@@ -100,7 +111,14 @@ export interface EvaluationSummary {
   selection: { meanCostHours: Record<string, number>; chosen: string };
   runs: EvaluationRun[];
   /** The chosen kind against the baselines: per job size and all sizes, on the folds, on the test period, and both. */
-  pooled: { scope: string; part: 'folds' | 'test' | 'folds + test'; jobNodes: number | 'all'; comparison: Comparison }[];
+  pooled: {
+    scope: string;
+    part: 'folds' | 'test' | 'folds + test';
+    jobNodes: number | 'all';
+    comparison: Comparison;
+    /** The model's mean cost with each run's rule in hindsight (EvaluationRun.hindsight), pooled; null when a run has none. */
+    hindsightMeanCostHours: number | null;
+  }[];
 }
 
 export interface EvaluationOptions extends WorkOptions {
@@ -136,7 +154,26 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
       () => null,
     );
     const comparison = compareToBaselines([rows], { model: modelLabel(cfg), overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap });
-    const run: EvaluationRun = { jobNodes, model, label: modelLabel(cfg), period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff };
+    const run: EvaluationRun = { jobNodes, model, label: modelLabel(cfg), period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff, hindsight: null };
+    if (tradeoff) {
+      // Every candidate rule on these validation samples, chosen as calibration would choose on them.
+      const training = result.stages.find((s) => s.stage === 'training')!;
+      const best = await runCalibration(
+        {
+          tracePath: options.tracePath,
+          format: cfg.trace.format,
+          sim: cfg.sim,
+          schedule: { startSec: parseClock(period.start), samples: period.samples, ...cfg.chain },
+          modelDir: validatedModelOf(cfg, training.dir),
+          backend: cfg.training.backend,
+          candidates: calibrationCandidates(cfg),
+          overlapHoursPerInterruptionHour: R,
+        },
+        { workers: cfg.workers === 0 ? undefined : cfg.workers, signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, stage: 'rule in hindsight' }) },
+      );
+      const trial = best.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(best.rule))!;
+      run.hindsight = { rule: best.rule, meanCostHours: costOf(trial.stats, R) };
+    }
     runs.push(run);
     records.set(run, rows);
     const m = comparison.policies.find((p) => p.policy === modelLabel(cfg))!;
@@ -170,7 +207,10 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
         .map((x) => (x.policy === r.label ? { ...x, policy: 'model' } : x)),
     );
     const scope = `${jobNodes === 'all' ? 'all job sizes' : `${jobNodes}-node jobs`}, ${part}`;
-    return { scope, part, jobNodes, comparison: compareToBaselines(groups, { model: 'model', overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap }) };
+    const hindsight = selected.every((r) => r.hindsight)
+      ? selected.reduce((sum, r) => sum + r.hindsight!.meanCostHours * r.period.samples, 0) / selected.reduce((sum, r) => sum + r.period.samples, 0)
+      : null;
+    return { scope, part, jobNodes, comparison: compareToBaselines(groups, { model: 'model', overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap }), hindsightMeanCostHours: hindsight };
   };
   const pooled: EvaluationSummary['pooled'] = [];
   for (const jobNodes of [...e.jobNodes, 'all' as const]) for (const part of ['folds', 'test', 'folds + test'] as const) pooled.push(pool(part, jobNodes));

@@ -130,6 +130,11 @@ export const MODEL_SUBDIR = 'model';
  */
 export const FINAL_MODEL_SUBDIR = 'final';
 
+/** The model folder of a training stage that validation runs and the policy bundle carries. */
+export function validatedModelOf(config: PipelineConfig, trainingStageDir: string): string {
+  return join(trainingStageDir, isWaitModelKind(config.training.model) ? FINAL_MODEL_SUBDIR : MODEL_SUBDIR);
+}
+
 const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
 
 /** What the report says about the model: a TensorFlow.js model's manifest, or a wait model's few facts. */
@@ -326,7 +331,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
 
   const v = config.validation;
   const modelDir = join(trainingStage.dir, MODEL_SUBDIR);
-  const validatedModelDir = isWaitModelKind(config.training.model) ? join(trainingStage.dir, FINAL_MODEL_SUBDIR) : modelDir;
+  const validatedModelDir = validatedModelOf(config, trainingStage.dir);
   // Threshold rules are calibrated on the held-out tail, or as configured; a policy model decides by its own action.
   let rule: DecisionRule = uncalibratedRule(config);
   let calibrationKey: string | null = null;
