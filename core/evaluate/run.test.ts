@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,7 @@ describe('mirage evaluate', () => {
       evaluation: { jobNodes: [1], folds: 2, foldSamples: 3, models: ['wait-risk'], test: { start: '2023-02-01T00:00:00', samples: 3 }, bootstrap: { resamples: 100 } },
       workers: 1,
     });
-    const lines: string[] = [];
-    const summary = await runEvaluation(config, { outDir: out, tracePath: TRACE, onLine: (l) => lines.push(l) });
+    const summary = await runEvaluation(config, { outDir: out, tracePath: TRACE });
     expect(summary.runs.map((r) => `${r.period.part}${r.period.fold ?? ''}`)).toEqual(['fold0', 'fold1', 'test']);
     for (const run of summary.runs) {
       const model = run.comparison.policies.find((p) => p.policy === run.label)!;
@@ -37,5 +36,15 @@ describe('mirage evaluate', () => {
     expect(report).toContain('| rule in hindsight (h) |');
     expect(report).toMatch(/With each period's rule in hindsight \(not a result, see above\) the model would cost [0-9.]+ h/);
     expect(JSON.parse(await readFile(path.join(out, 'evaluation.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(summary)));
+
+    // Run again over the finished stages: the rule in hindsight is read back from the run's folder, not scored again
+    // (a value planted there under the same key comes back), and the rest is the same.
+    const kept = path.join(out, 'runs', '1-node', 'fold0', 'hindsight-model-wait-risk.json');
+    const file = JSON.parse(await readFile(kept, 'utf8')) as { key: string; hindsight: { meanCostHours: number } };
+    file.hindsight.meanCostHours = 123;
+    await writeFile(kept, JSON.stringify(file));
+    const again = await runEvaluation(config, { outDir: out, tracePath: TRACE });
+    expect(again.runs[0].hindsight!.meanCostHours).toBe(123);
+    expect(again.runs.slice(1)).toEqual(summary.runs.slice(1));
   });
 });

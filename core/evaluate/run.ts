@@ -129,6 +129,45 @@ export interface EvaluationOptions extends WorkOptions {
   onStage?: (event: StageEvent) => void;
 }
 
+/**
+ * EvaluationRun.hindsight: every candidate rule scored on the run's
+ * validation samples and chosen as calibration would choose on them. Kept in
+ * the run's folder (hindsight-<label>.json) with what decides it, so an
+ * evaluation run again over finished stages does not score the rules again.
+ */
+async function ruleInHindsight(
+  cfg: PipelineConfig,
+  run: { outDir: string; label: string; period: FoldPlan; validationKey: string; modelDir: string },
+  options: EvaluationOptions,
+): Promise<EvaluationRun['hindsight']> {
+  const R = cfg.cost.overlapHoursPerInterruptionHour;
+  const candidates = calibrationCandidates(cfg);
+  const key = JSON.stringify({ validation: run.validationKey, overlapHoursPerInterruptionHour: R, candidates });
+  const file = join(run.outDir, `hindsight-${run.label}.json`);
+  const kept = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as { key: string; hindsight: EvaluationRun['hindsight'] },
+    () => null,
+  );
+  if (kept?.key === key) return kept.hindsight;
+  const best = await runCalibration(
+    {
+      tracePath: options.tracePath,
+      format: cfg.trace.format,
+      sim: cfg.sim,
+      schedule: { startSec: parseClock(run.period.start), samples: run.period.samples, ...cfg.chain },
+      modelDir: run.modelDir,
+      backend: cfg.training.backend,
+      candidates,
+      overlapHoursPerInterruptionHour: R,
+    },
+    { workers: cfg.workers === 0 ? undefined : cfg.workers, signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, stage: 'rule in hindsight' }) },
+  );
+  const trial = best.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(best.rule))!;
+  const hindsight = { rule: best.rule, meanCostHours: costOf(trial.stats, R) };
+  await writeFileAtomic(file, JSON.stringify({ key, hindsight }, null, 1) + '\n');
+  return hindsight;
+}
+
 export async function runEvaluation(config: PipelineConfig, options: EvaluationOptions): Promise<EvaluationSummary> {
   const plan = evaluationPlan(config);
   const e = config.evaluation;
@@ -156,23 +195,8 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
     const comparison = compareToBaselines([rows], { model: modelLabel(cfg), overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap });
     const run: EvaluationRun = { jobNodes, model, label: modelLabel(cfg), period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff, hindsight: null };
     if (tradeoff) {
-      // Every candidate rule on these validation samples, chosen as calibration would choose on them.
       const training = result.stages.find((s) => s.stage === 'training')!;
-      const best = await runCalibration(
-        {
-          tracePath: options.tracePath,
-          format: cfg.trace.format,
-          sim: cfg.sim,
-          schedule: { startSec: parseClock(period.start), samples: period.samples, ...cfg.chain },
-          modelDir: validatedModelOf(cfg, training.dir),
-          backend: cfg.training.backend,
-          candidates: calibrationCandidates(cfg),
-          overlapHoursPerInterruptionHour: R,
-        },
-        { workers: cfg.workers === 0 ? undefined : cfg.workers, signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, stage: 'rule in hindsight' }) },
-      );
-      const trial = best.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(best.rule))!;
-      run.hindsight = { rule: best.rule, meanCostHours: costOf(trial.stats, R) };
+      run.hindsight = await ruleInHindsight(cfg, { outDir, label: modelLabel(cfg), period, validationKey: validation.key, modelDir: validatedModelOf(cfg, training.dir) }, options);
     }
     runs.push(run);
     records.set(run, rows);
