@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../files/atomic.js';
 import { tradeoffOption } from '../charts/index.js';
-import { checkTargets, formatEvaluationReport } from '../evaluate/report.js';
+import { checkTargets, formatEvaluationReport, hindsightShareOfReactive } from '../evaluate/report.js';
 import { WAIT_CUTS_HOURS, estimateCheck } from '../evaluate/estimate.js';
 import type { EstimateRow } from '../evaluate/estimate.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
@@ -89,10 +89,8 @@ async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
     await writeFileAtomic(join(outDir, EVALUATION_REPORT), formatEvaluationReport(summary, chartFiles));
     const all = summary.pooled.find((p) => p.jobNodes === 'all' && p.part === 'folds + test')!;
     const lines = checkTargets(all.comparison).map((t) => `${t.met ? 'met    ' : 'not met'}  ${t.target}: ${t.value}`);
-    const reactive = all.comparison.policies.find((p) => p.policy === 'reactive');
-    if (all.hindsightMeanCostHours !== null && reactive) {
-      lines.push(`(with each period's rule in hindsight, a bound and not a result: ${((all.hindsightMeanCostHours / reactive.meanCostHours) * 100).toFixed(1)} % of reactive's cost)`);
-    }
+    const share = hindsightShareOfReactive(all);
+    if (share !== null) lines.push(`(with each period's rule in hindsight, a bound and not a result: ${(share * 100).toFixed(1)} % of reactive's cost)`);
     process.stdout.write(`chosen model: ${summary.selection.chosen}\n${lines.join('\n')}\n\n${join(outDir, EVALUATION_REPORT)}\n`);
   } catch (error) {
     progress.finish();

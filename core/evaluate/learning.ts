@@ -10,7 +10,7 @@ import { keptTrainingSamples } from '../pipeline/config.js';
 import { calibrationCandidates } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
 import { parseClock } from '../trace/index.js';
-import { meanCostHours } from '../validate/calibrate.js';
+import { chosenTrial, meanCostHours } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
 
 /**
@@ -78,7 +78,7 @@ export async function learningCurve(
           { signal: options.signal, onProgress: options.onProgress },
         );
         const R = config.cost.overlapHoursPerInterruptionHour;
-        const chosen = calibration.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(calibration.rule))!;
+        const chosen = chosenTrial(calibration);
         points.push({ model, fitSamples: n, heldOutSamples: options.heldOutSamples, meanCostHours: meanCostHours(chosen.stats, R), reactiveCostHours: meanCostHours(calibration.baselines!.reactive, R) });
       } finally {
         await rm(modelDir, { recursive: true, force: true });

@@ -44,6 +44,12 @@ export function checkTargets(c: Comparison): TargetCheck[] {
   ];
 }
 
+/** A pooled scope's cost with each period's rule in hindsight as a share of reactive's there, or null when it has none. */
+export function hindsightShareOfReactive(p: EvaluationSummary['pooled'][number]): number | null {
+  const reactive = p.comparison.policies.find((q) => q.policy === 'reactive');
+  return p.hindsightMeanCostHours !== null && reactive ? p.hindsightMeanCostHours / reactive.meanCostHours : null;
+}
+
 export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<number, string>): string {
   const R = s.overlapHoursPerInterruptionHour;
   const lines = [
@@ -92,13 +98,8 @@ export function formatEvaluationReport(s: EvaluationSummary, chartFiles: Record<
     lines.push('| policy | samples | mean cost (h) | mean interruption (h) | mean overlap (h) | zero interruption |', '|---|--:|--:|--:|--:|--:|');
     for (const q of p.comparison.policies) lines.push(`| ${q.policy} | ${q.n} | ${h(q.meanCostHours)} | ${h(q.meanInterruptionHours)} | ${h(q.meanOverlapHours)} | ${pct(q.zeroInterruptionShare)} |`);
     lines.push('', ...comparisonMarkdown(p.comparison));
-    const reactive = p.comparison.policies.find((q) => q.policy === 'reactive');
-    if (p.hindsightMeanCostHours !== null && reactive) {
-      lines.push(
-        `With each period's rule in hindsight (not a result, see above) the model would cost ${h(p.hindsightMeanCostHours)} h, ${pct(p.hindsightMeanCostHours / reactive.meanCostHours)} of reactive's.`,
-        '',
-      );
-    }
+    const share = hindsightShareOfReactive(p);
+    if (share !== null) lines.push(`With each period's rule in hindsight (not a result, see above) the model would cost ${h(p.hindsightMeanCostHours!)} h, ${pct(share)} of reactive's.`, '');
   }
   const all = s.pooled.find((p) => p.jobNodes === 'all' && p.part === 'folds + test');
   if (all) {

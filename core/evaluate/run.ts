@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
-import { calibrationCandidates, modelLabel, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
-import { meanCostHours as costOf } from '../validate/calibrate.js';
+import { calibrationCandidates, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { chosenTrial, meanCostHours as costOf } from '../validate/calibrate.js';
 import type { ThresholdRule } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
 import type { StageEvent } from '../pipeline/run.js';
@@ -137,7 +137,7 @@ export interface EvaluationOptions extends WorkOptions {
  */
 async function ruleInHindsight(
   cfg: PipelineConfig,
-  run: { outDir: string; label: string; period: FoldPlan; validationKey: string; modelDir: string },
+  run: { outDir: string; label: string; validationKey: string; modelDir: string },
   options: EvaluationOptions,
 ): Promise<EvaluationRun['hindsight']> {
   const R = cfg.cost.overlapHoursPerInterruptionHour;
@@ -154,7 +154,8 @@ async function ruleInHindsight(
       tracePath: options.tracePath,
       format: cfg.trace.format,
       sim: cfg.sim,
-      schedule: { startSec: parseClock(run.period.start), samples: run.period.samples, ...cfg.chain },
+      // runConfig made the run's period its validation period.
+      schedule: pipelineSchedule(cfg, 'validation'),
       modelDir: run.modelDir,
       backend: cfg.training.backend,
       candidates,
@@ -162,8 +163,7 @@ async function ruleInHindsight(
     },
     { workers: cfg.workers === 0 ? undefined : cfg.workers, signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, stage: 'rule in hindsight' }) },
   );
-  const trial = best.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(best.rule))!;
-  const hindsight = { rule: best.rule, meanCostHours: costOf(trial.stats, R) };
+  const hindsight = { rule: best.rule, meanCostHours: costOf(chosenTrial(best).stats, R) };
   await writeFileAtomic(file, JSON.stringify({ key, hindsight }, null, 1) + '\n');
   return hindsight;
 }
@@ -194,9 +194,10 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
     );
     const comparison = compareToBaselines([rows], { model: modelLabel(cfg), overlapHoursPerInterruptionHour: R, blockSamples, ...e.bootstrap });
     const run: EvaluationRun = { jobNodes, model, label: modelLabel(cfg), period, trainingSamples: keptTrainingSamples(cfg), comparison, tradeoff, hindsight: null };
+    // A trade-off curve is drawn exactly when a threshold rule was calibrated: then there are candidates to choose in hindsight.
     if (tradeoff) {
       const training = result.stages.find((s) => s.stage === 'training')!;
-      run.hindsight = await ruleInHindsight(cfg, { outDir, label: modelLabel(cfg), period, validationKey: validation.key, modelDir: validatedModelOf(cfg, training.dir) }, options);
+      run.hindsight = await ruleInHindsight(cfg, { outDir, label: run.label, validationKey: validation.key, modelDir: validatedModelOf(cfg, training.dir) }, options);
     }
     runs.push(run);
     records.set(run, rows);

@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../model/manifest.js';
-import { meanCostHours } from '../validate/calibrate.js';
+import { chosenTrial, meanCostHours } from '../validate/calibrate.js';
 import type { Calibration } from '../validate/calibrate.js';
 import { describeRule, ruleThreshold } from '../validate/decide.js';
 import type { DecisionRule } from '../validate/decide.js';
@@ -102,8 +102,9 @@ function relativeTo(dir: string, root: string): string {
 
 function calibrationSection(calibration: Calibration): string[] {
   const r = calibration.overlapHoursPerInterruptionHour;
+  const picked = chosenTrial(calibration);
   const rows = calibration.trials.map((t) => {
-    const chosen = JSON.stringify(t.rule) === JSON.stringify(calibration.rule);
+    const chosen = t === picked;
     const s = t.stats;
     return `| ${ruleThreshold(t.rule)} | ${t.rule.confirmations ?? 1} | ${t.rule.maxLeadHours ?? 'none'} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
   });

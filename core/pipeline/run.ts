@@ -154,7 +154,8 @@ async function reportedModel(modelDir: string): Promise<PipelineReportInput['mod
   return { kind: wait.kind, network: { type: `${type}; validated as fitted again on every training sample once calibration chose its rule` }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };
 }
 
-function schedule(config: PipelineConfig, part: 'dataset' | 'validation'): ChainSchedule {
+/** The chain schedule of a config's training (dataset) or validation period. */
+export function pipelineSchedule(config: PipelineConfig, part: 'dataset' | 'validation'): ChainSchedule {
   const samples = part === 'dataset' ? { start: config.dataset.start, samples: keptTrainingSamples(config) } : config.validation;
   return { startSec: parseClock(samples.start), samples: samples.samples, ...config.chain };
 }
@@ -241,8 +242,8 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
 
   // Results that would mean nothing (no job to replay, samples outside the trace, a job size the cluster seldom held) are said before the work.
   const warnings = labelledScheduleWarnings(trace.jobs, parseSimConfig(config.sim), [
-    { label: 'training', schedule: schedule(config, 'dataset') },
-    { label: 'validation', schedule: schedule(config, 'validation') },
+    { label: 'training', schedule: pipelineSchedule(config, 'dataset') },
+    { label: 'validation', schedule: pipelineSchedule(config, 'validation') },
   ]);
   const trimmed = trimmedTrainingNote(config);
   if (trimmed) warnings.push({ code: 'empty-samples', message: trimmed });
@@ -258,7 +259,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
         {
           tracePath: options.tracePath,
           format: config.trace.format,
-          schedule: schedule(config, 'dataset'),
+          schedule: pipelineSchedule(config, 'dataset'),
           sim,
           policy: { kind: 'probes', probes: config.dataset.probes },
           featureMode: config.dataset.featureMode,
@@ -348,7 +349,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
             tracePath: options.tracePath,
             format: config.trace.format,
             sim,
-            schedule: schedule(config, 'dataset'),
+            schedule: pipelineSchedule(config, 'dataset'),
             indices: tuning,
             modelDir,
             backend: config.training.backend,
@@ -371,7 +372,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
         tracePath: options.tracePath,
         format: config.trace.format,
         sim,
-        schedule: schedule(config, 'validation'),
+        schedule: pipelineSchedule(config, 'validation'),
         policy: { kind: 'model', modelDir: validatedModelDir, rule, backend: config.training.backend, label: modelLabel(config) },
         baselines: baselinesOf(config),
         outDir: dir,
@@ -388,7 +389,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
       const chosen = calibration.rule;
       const curve = calibrationCandidates(config).filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
       const scores = await scoreRules(
-        { tracePath: options.tracePath, format: config.trace.format, sim, schedule: schedule(config, 'validation'), modelDir: validatedModelDir, backend: config.training.backend, candidates: curve, baselines: false },
+        { tracePath: options.tracePath, format: config.trace.format, sim, schedule: pipelineSchedule(config, 'validation'), modelDir: validatedModelDir, backend: config.training.backend, candidates: curve, baselines: false },
         { workers, signal: options.signal, onProgress: progress },
         'trade-off curve',
       );

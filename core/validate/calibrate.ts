@@ -46,6 +46,14 @@ export interface Calibration {
   reactiveLowLoad?: RewardStats;
 }
 
+/** The trial of the chosen rule (a Calibration read back from JSON holds equal rules, not the same objects). */
+export function chosenTrial(calibration: Pick<Calibration, 'rule' | 'trials'>): RuleTrial {
+  const chosen = JSON.stringify(calibration.rule);
+  const trial = calibration.trials.find((t) => JSON.stringify(t.rule) === chosen);
+  if (!trial) throw new Error('calibration: the chosen rule is not among the trials');
+  return trial;
+}
+
 /** Mean cost per sample, hours: interruption + overlap / R (R hours of overlap are worth one hour of interruption). */
 export function meanCostHours(stats: Pick<RewardStats, 'meanInterruptionHours' | 'meanOverlapHours'>, overlapHoursPerInterruptionHour: number): number {
   return stats.meanInterruptionHours + stats.meanOverlapHours / overlapHoursPerInterruptionHour;
