@@ -6,7 +6,8 @@ import { parseSimConfig } from '../sim/config.js';
 import { FEATURE_NAMES } from '../sim/features.js';
 import { RISK_FEATURE_NAMES } from './wait-features.js';
 import { loadWaitModel, saveWaitModel } from './wait-model.js';
-import { RISK_THRESHOLDS_HOURS, fitLogistic, fitWaitRiskModel, predictRisk, riskAt } from './wait-risk.js';
+import { testWaitRiskModel } from '../policy/testing.js';
+import { RISK_THRESHOLDS_HOURS, WaitRiskModelSchema, fitLogistic, fitWaitRiskModel, heldBack, predictRisk, riskAt, waitShareOfEstimate } from './wait-risk.js';
 
 const SEQ = 144;
 const F = FEATURE_NAMES.length;
@@ -104,5 +105,37 @@ describe('the wait-risk model', () => {
     const [pLong, pNow] = predictRisk(model, windows([row, row]), 2, [10 * 3600, 0]);
     expect(pLong).toBeGreaterThan(0.9);
     expect(pNow).toBeLessThan(0.1);
+  });
+
+  it('holds back by the lower quartile of wait / start estimate, computed by hand', () => {
+    // 21 rows with an estimate of at least half an hour, wait / estimate = 0, 0.05, ..., 1: the lower quartile is
+    // order statistic 0.25 * 20 = 5, i.e. 0.25. Rows under half an hour, whatever their waits, do not count.
+    const waits = Array.from({ length: 21 }, (_, i) => i * 0.05 * 4);
+    const estimates = waits.map(() => 4);
+    expect(waitShareOfEstimate([...waits, 9, 9], [...estimates, 0.4, 0])).toBeCloseTo(0.25, 12);
+    // Between order statistics: 22 rows put the quartile at 5.25, a quarter of the way from 0.25 to 0.3.
+    expect(waitShareOfEstimate([...waits, 4], [...estimates, 4])).toBeCloseTo(0.2625, 12);
+    // A wait longer than its estimate counts as the whole estimate (a ratio of 1), not more.
+    expect(waitShareOfEstimate(estimates.map(() => 30), estimates)).toBe(1);
+    // An idle training period (fewer than 20 such rows) says too little: the share is the whole estimate.
+    expect(waitShareOfEstimate(waits.slice(0, 19), estimates.slice(0, 19))).toBe(1);
+    // Waits of 0 on every busy row keep the share positive: the model can still submit once pred's end is near.
+    expect(waitShareOfEstimate(estimates.map(() => 0), estimates)).toBeGreaterThan(0);
+  });
+
+  it('reads 0 while the predecessor ends further away than its share of the start estimate', () => {
+    // Risk near 1 at every lead (a large bias); share 0.25 of an 8 h estimate: no earlier than 2 h before pred's end.
+    const model = { ...testWaitRiskModel({ bias: 20 }), schemaVersion: 3 as const, waitShareOfEstimate: 0.25 };
+    const at = (hoursLeft: number) => windows([{ pred_limit_min: 2880, pred_run_s: 2880 * 60 - hoursLeft * 3600, succ_nodes: 1 }]);
+    expect(heldBack(model, 2, 8 * 3600)).toBe(false);
+    expect(heldBack(model, 2.5, 8 * 3600)).toBe(true);
+    expect(predictRisk(model, at(2), 1, [8 * 3600])[0]).toBeGreaterThan(0.99);
+    expect(predictRisk(model, at(2.5), 1, [8 * 3600])[0]).toBe(0);
+    // A version 2 model has no share and never holds back.
+    expect(predictRisk(testWaitRiskModel({ bias: 20 }), at(2.5), 1, [8 * 3600])[0]).toBeGreaterThan(0.99);
+    // The file says which it is: version 3 needs the share, version 2 may not have one.
+    expect(WaitRiskModelSchema.safeParse(model).success).toBe(true);
+    expect(WaitRiskModelSchema.safeParse({ ...model, waitShareOfEstimate: undefined }).error?.issues[0].path).toEqual(['waitShareOfEstimate']);
+    expect(WaitRiskModelSchema.safeParse({ ...model, schemaVersion: 2 }).success).toBe(false);
   });
 });

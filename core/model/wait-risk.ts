@@ -15,6 +15,18 @@
  * training samples instead): on an idle queue the probability stays near 0
  * until the predecessor is about to end, so the policy waits like reactive.
  *
+ * The probability alone submits too early where the queue is about to
+ * drain: the start estimate it reads assumes every running job runs to its
+ * time limit, and most end well before. So the output is read as 0 while
+ * the predecessor's end is further away than `waitShareOfEstimate` times
+ * the estimate (the lower quartile of wait / estimate on the training rows):
+ * submitting then would leave the successor waiting less than the time left
+ * in three cases out of four, and pay overlap. The share scales with the
+ * queue: a fixed cap in hours (the rule's maxLeadHours) either holds back
+ * where the waits are a day long or lets the model submit hours early into
+ * an idle queue, and the held-out tail that calibrates it is often too idle
+ * to tell which.
+ *
  * Pure TypeScript, deterministic (Newton's method from zero weights).
  */
 import { z } from 'zod';
@@ -35,8 +47,8 @@ export const RISK_THRESHOLDS_HOURS = [0.05, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16,
 
 export const WaitRiskModelSchema = z.strictObject({
   kind: z.literal(WAIT_RISK_KIND),
-  /** 2: reads the scheduler's start estimate, made with `scheduler`. */
-  schemaVersion: z.literal(2),
+  /** 2: reads the scheduler's start estimate, made with `scheduler`; 3: also holds back by it (waitShareOfEstimate). */
+  schemaVersion: z.union([z.literal(2), z.literal(3)]),
   target: z.strictObject({
     predicts: z.literal('risk'),
     meaning: z.literal('P(successor wait > time until the predecessor ends), if submitted now'),
@@ -56,6 +68,14 @@ export const WaitRiskModelSchema = z.strictObject({
   dataset: z.strictObject({ rows: z.number().int(), trainRows: z.number().int(), heldOutRows: z.number().int(), skippedRows: z.number().int() }),
   /** Held-out scores of the "submit now still interrupts" probability at each row's own time left. */
   metrics: z.record(z.string(), z.number()),
+  /**
+   * The output reads 0 while the time left exceeds this share of the start
+   * estimate (version 3; version 2 models have none and never hold back by it).
+   */
+  waitShareOfEstimate: z.number().positive().max(1).optional(),
+}).refine((m) => (m.schemaVersion === 3) === (m.waitShareOfEstimate !== undefined), {
+  message: 'waitShareOfEstimate is required by schema version 3 and unknown to version 2',
+  path: ['waitShareOfEstimate'],
 });
 export type WaitRiskModel = z.infer<typeof WaitRiskModelSchema>;
 
@@ -165,6 +185,37 @@ export interface FitRiskOptions {
   lambda?: number;
 }
 
+/** Rows whose start estimate is at least this long say how the wait compares with the estimate (shorter ones are mostly 0 against 0). */
+const SHARE_MIN_ESTIMATE_HOURS = 0.5;
+/** Fewer such rows than this (an idle training period) say too little: the share is 1, holding back only where the estimate itself is shorter than the time left. */
+const SHARE_MIN_ROWS = 20;
+/**
+ * Which quantile of wait / estimate: chosen on the LS6 training-period folds
+ * (pooled fold cost 1.051 h at 0.1, 0.823 h at 0.25, 0.860 h at 0.5, where the
+ * low-load samples also paid more than reactive).
+ */
+const SHARE_QUANTILE = 0.25;
+
+/**
+ * The lower quartile of wait / start estimate over rows whose estimate is at
+ * least half an hour: the share of the estimate that the successor, submitted
+ * now, outwaits in three cases out of four.
+ */
+export function waitShareOfEstimate(waitsHours: readonly number[], estimatesHours: readonly number[]): number {
+  const ratios: number[] = [];
+  waitsHours.forEach((w, i) => {
+    if (estimatesHours[i] >= SHARE_MIN_ESTIMATE_HOURS) ratios.push(Math.min(w / estimatesHours[i], 1));
+  });
+  if (ratios.length < SHARE_MIN_ROWS) return 1;
+  ratios.sort((a, b) => a - b);
+  // Interpolated between order statistics (numpy's default).
+  const at = SHARE_QUANTILE * (ratios.length - 1);
+  const lo = Math.floor(at);
+  const share = ratios[lo] + (ratios[Math.min(lo + 1, ratios.length - 1)] - ratios[lo]) * (at - lo);
+  // A share of 0 would never let the model submit early: keep it positive (a minute's worth of a 36-hour estimate).
+  return Math.max(share, 1 / (36 * 60));
+}
+
 /** Fits one classifier per threshold on the train rows; scores the risk at each held-out row's own time left. */
 export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions): WaitRiskModel {
   const lambda = options.lambda ?? 0.001;
@@ -172,6 +223,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const col = columnIndex(rows.featureNames, 'training data');
   const xs: number[][] = [];
   const ws: number[] = [];
+  const estimates: number[] = [];
   let skipped = 0;
   for (let j = 0; j < rows.train.length; j++) {
     const i = rows.train[j];
@@ -182,6 +234,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
     }
     xs.push(waitFeaturesOf(rows.features, i, layout, col, options.clusterNodes, { forecastWaitSec: rows.forecastWaitSec[i] }).x);
     ws.push(y);
+    estimates.push(rows.forecastWaitSec[i] / 3600);
   }
   if (xs.length === 0) throw new Error('wait-risk model: no training rows');
   const d = RISK_FEATURE_NAMES.length;
@@ -201,7 +254,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const weights = RISK_THRESHOLDS_HOURS.map((tau) => fitLogistic(zs, ws.map((w) => (w > tau ? 1 : 0)), lambda));
   const model: WaitRiskModel = {
     kind: WAIT_RISK_KIND,
-    schemaVersion: 2,
+    schemaVersion: 3,
     target: { predicts: 'risk', meaning: 'P(successor wait > time until the predecessor ends), if submitted now' },
     input: { featureMode: rows.featureMode, featureNames: [...rows.featureNames], seqLen: rows.seqLen },
     clusterNodes: options.clusterNodes,
@@ -214,6 +267,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
     weights,
     dataset: { rows: rows.count, trainRows: xs.length, heldOutRows: 0, skippedRows: skipped },
     metrics: { trainRows: xs.length },
+    waitShareOfEstimate: waitShareOfEstimate(ws, estimates),
   };
 
   // Held-out: log loss and Brier score of "submitting at this probe still interrupts" (W > time left).
@@ -244,9 +298,14 @@ export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: 
   const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
     const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, { forecastWaitSec: forecastsSec[k] });
-    out[k] = riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours);
+    out[k] = heldBack(model, timeToEndHours, forecastsSec[k]) ? 0 : riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours);
   }
   return out;
+}
+
+/** Whether the predecessor's end is further away than the model's share of the start estimate (see the head of this file). */
+export function heldBack(model: Pick<WaitRiskModel, 'waitShareOfEstimate'>, hoursLeft: number, estimateSec: number): boolean {
+  return model.waitShareOfEstimate !== undefined && hoursLeft > (model.waitShareOfEstimate * estimateSec) / 3600;
 }
 
 const schedulers = new WeakMap<WaitRiskModel, EngineContext>();

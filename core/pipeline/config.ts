@@ -182,8 +182,10 @@ const CalibrationSchema = z
     maxLeadHours: z
       .array(z.number().positive().nullable())
       .min(1)
-      .default([1, 2, 4, 8, null])
-      .describe('Candidate caps on how many hours before the predecessor\'s end the model may submit (null: no cap)'),
+      .default([null])
+      .describe(
+        "Candidate caps on how many hours before the predecessor's end the model may submit (null: no cap). None by default: a wait-risk model holds back by the scheduler's start estimate, which scales with the queue where a cap in hours does not",
+      ),
   })
   .describe('Calibration of the submit rule');
 

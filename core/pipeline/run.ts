@@ -138,7 +138,7 @@ export function validatedModelOf(config: PipelineConfig, trainingStageDir: strin
 const WAIT_MODEL_BACKEND = 'TypeScript (closed-form ridge solve)';
 
 /** What the report says about the model: a TensorFlow.js model's manifest, or a wait model's few facts. */
-async function reportedModel(modelDir: string): Promise<PipelineReportInput['model']> {
+async function reportedModel(modelDir: string, validatedModelDir: string): Promise<PipelineReportInput['model']> {
   if (!(await isWaitModelDir(modelDir))) {
     const manifest = await readManifest(modelDir);
     const thresholds = manifest.target.thresholdsHours;
@@ -146,9 +146,12 @@ async function reportedModel(modelDir: string): Promise<PipelineReportInput['mod
     return thresholds ? { ...manifest, network: { type: `${manifest.network.type}, ${thresholds.length} outputs: P(wait > tau), read at the time left` } } : manifest;
   }
   const wait = await readWaitModel(modelDir);
+  const validated = await readWaitModel(validatedModelDir);
+  // The share is the validated fit's (the refit on every training sample computes its own).
+  const share = validated.kind === WAIT_RISK_KIND && validated.waitShareOfEstimate !== undefined ? `, read as 0 while the time left exceeds ${validated.waitShareOfEstimate.toFixed(3)} of the scheduler's start estimate` : '';
   const type =
     wait.kind === WAIT_RISK_KIND
-      ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)`
+      ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)${share}`
       : `ridge on ${wait.features.length} queue features, predicts the wait`;
   // The metrics are this fit's, on the held-out tail; validation runs the fit on every training sample.
   return { kind: wait.kind, network: { type: `${type}; validated as fitted again on every training sample once calibration chose its rule` }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };
@@ -402,7 +405,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   const { workers: _workers, ...resultConfig } = config;
   const reportStage = await stage('report', { tool, config: resultConfig, stages: outcomes.map((o) => ({ stage: o.stage, key: o.key })) }, async (dir) => {
     const summary = await readValidationSummary(validationStage.dir);
-    const model = await reportedModel(join(trainingStage.dir, MODEL_SUBDIR));
+    const model = await reportedModel(join(trainingStage.dir, MODEL_SUBDIR), validatedModelDir);
     const datasetManifest = JSON.parse(await readFile(join(datasetStage.dir, DATASET_SUBDIR, 'manifest.json'), 'utf8')) as { counts: Record<string, number> };
     for (const file of [RUN_FILES.rewardLog, RUN_FILES.rewardsCsv, RUN_FILES.summary, COMPARISON_FILE]) await cp(join(validationStage.dir, file), join(dir, file));
     const hasTradeoff = calibration !== null;

@@ -219,6 +219,25 @@ describe('a bundle decides live as it did in validation', () => {
     expect(outcome.predEndSec - outcome.submitSec).toBeLessThanOrEqual(6 * 3600);
   });
 
+  it('wait-risk bundle held back by its share of the start estimate', { timeout: 120_000 }, async () => {
+    // The weights of the test above, no cap: the risk is high at once, but on this March morning a 1-node job would
+    // start at once (an estimate shorter than the time left at every decision), so the model's share holds it back.
+    const weights = { bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4, log1p_forecast_wait_h: 1 };
+    const rule = { kind: 'risk' as const, threshold: 0.3, confirmations: 1 };
+    const bundleOf = async (name: string, share?: number) => {
+      const modelDir = join(root, `${name}-model`);
+      await saveWaitModel(modelDir, share === undefined ? testWaitRiskModel(weights) : { ...testWaitRiskModel(weights), schemaVersion: 3, waitShareOfEstimate: share });
+      await writePolicyBundle(join(root, `${name}-bundle`), bundleInput(modelDir, rule));
+      return loadPolicyBundle(join(root, `${name}-bundle`));
+    };
+    const free = (await validated(await bundleOf('unheld'), 1)).outcome;
+    const held = await expectSameDecisions(await bundleOf('held', 1), 1, 'held');
+    // A version 2 model (no share) submits hours early; held back, it waits for pred's end like reactive, live as in validation.
+    expect(free.predEndSec - free.submitSec).toBeGreaterThan(3600);
+    expect(held.submitSec).toBe(held.predEndSec);
+    expect(held.decisions).toBeGreaterThan(free.decisions);
+  });
+
   it('neural bundle', { timeout: 240_000 }, async () => {
     await initBackend('wasm');
     const data = { ...syntheticTrainingData({ samples: 8, probes: 2, seqLen: 144, featureCount: FEATURES_PER_SNAPSHOT, seed: 3 }), featureNames: [...FEATURE_NAMES] };
