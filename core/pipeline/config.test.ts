@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
+import { calibrationCandidates } from './run.js';
 
 describe('pipeline config', () => {
   it('defaults reproduce the paper\'s LS6 experiment (with 25 probes a sample, chosen on the training-period folds)', () => {
@@ -86,6 +87,16 @@ describe('pipeline config', () => {
     const bundled = loadPipelineConfig({ preset: 'quick', cwd: dir });
     expect(bundled.tracePath).toMatch(/assets[\\/]traces[\\/]ls6-a100\.log$/);
     expect(() => loadPipelineConfig({ preset: 'nope' })).toThrow(/unknown preset 'nope'/);
+  });
+
+  it('offers hour caps to every model but wait-risk, which holds back by the start estimate; a config may ask for them', () => {
+    const caps = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(calibrationCandidates(parsePipelineConfig(config)).map((r) => r.maxLeadHours ?? null))];
+    // 10 thresholds x 5 confirmations, no cap.
+    expect(calibrationCandidates(parsePipelineConfig({}))).toHaveLength(50);
+    expect(caps({})).toEqual([null]);
+    expect(caps({ training: { model: 'wait-linear' } })).toEqual([1, 2, 4, 8, null]);
+    expect(caps({ training: { model: 'default', target: 'wait-risk' } })).toEqual([1, 2, 4, 8, null]);
+    expect(caps({ validation: { calibrate: { maxLeadHours: [2, null] } } })).toEqual([2, null]);
   });
 
   it('the wait models refuse neural settings instead of ignoring them', () => {

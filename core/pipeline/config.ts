@@ -182,9 +182,9 @@ const CalibrationSchema = z
     maxLeadHours: z
       .array(z.number().positive().nullable())
       .min(1)
-      .default([null])
+      .optional()
       .describe(
-        "Candidate caps on how many hours before the predecessor's end the model may submit (null: no cap). None by default: a wait-risk model holds back by the scheduler's start estimate, which scales with the queue where a cap in hours does not",
+        "Candidate caps on how many hours before the predecessor's end the model may submit (null: no cap). Default: none for wait-risk, which holds back by the scheduler's start estimate (a hold-back that scales with the queue, where a cap in hours does not); [1, 2, 4, 8, null] for the other models",
       ),
   })
   .describe('Calibration of the submit rule');

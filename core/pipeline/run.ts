@@ -111,10 +111,21 @@ export function uncalibratedRule(config: PipelineConfig): DecisionRule {
   return { kind: 'regressor', lowHours: v.submitIntervalHours[0], highHours: v.submitIntervalHours[1] };
 }
 
+/**
+ * The caps calibration offers when the config names none: wait-risk holds
+ * back by the scheduler's start estimate itself (core/model/wait-risk.ts),
+ * and hour caps chosen on an idle held-out tail only held it back where the
+ * queue was busy (docs/results.md); the other models see no estimate, and
+ * without a cap they submit hours early into idle queues.
+ */
+export function defaultLeadCaps(training: PipelineConfig['training']): (number | null)[] {
+  return training.model === 'wait-risk' ? [null] : [1, 2, 4, 8, null];
+}
+
 /** The candidate rules calibration tries for the config's model kind. */
 export function calibrationCandidates(config: PipelineConfig): ThresholdRule[] {
   const c = config.validation.calibrate;
-  const caps = c.maxLeadHours.map((cap) => cap ?? undefined);
+  const caps = (c.maxLeadHours ?? defaultLeadCaps(config.training)).map((cap) => cap ?? undefined);
   if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, c.confirmations, caps);
   return candidateRules(c.lowHours, c.confirmations, config.validation.submitIntervalHours[1], caps);
 }
