@@ -89,14 +89,20 @@ describe('pipeline config', () => {
     expect(() => loadPipelineConfig({ preset: 'nope' })).toThrow(/unknown preset 'nope'/);
   });
 
-  it('offers hour caps to every model but wait-risk, which holds back by the start estimate; a config may ask for them', () => {
-    const caps = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(calibrationCandidates(parsePipelineConfig(config)).map((r) => r.maxLeadHours ?? null))];
-    // 10 thresholds x 5 confirmations, no cap.
-    expect(calibrationCandidates(parsePipelineConfig({}))).toHaveLength(50);
+  it('offers wait-risk one decision and no hour cap, since it holds back by the start estimate; other models confirmations and caps; a config may ask for them', () => {
+    const rules = (config: Parameters<typeof parsePipelineConfig>[0]) => calibrationCandidates(parsePipelineConfig(config));
+    const caps = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(rules(config).map((r) => r.maxLeadHours ?? null))];
+    const confirmations = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(rules(config).map((r) => r.confirmations))];
+    // wait-risk: the 10 thresholds alone.
+    expect(rules({})).toHaveLength(10);
     expect(caps({})).toEqual([null]);
-    expect(caps({ training: { model: 'wait-linear' } })).toEqual([1, 2, 4, 8, null]);
-    expect(caps({ training: { model: 'default', target: 'wait-risk' } })).toEqual([1, 2, 4, 8, null]);
+    expect(confirmations({})).toEqual([1]);
+    for (const training of [{ model: 'wait-linear' as const }, { model: 'default' as const, target: 'wait-risk' as const }]) {
+      expect(caps({ training })).toEqual([1, 2, 4, 8, null]);
+      expect(confirmations({ training })).toEqual([1, 2, 3, 6, 12]);
+    }
     expect(caps({ validation: { calibrate: { maxLeadHours: [2, null] } } })).toEqual([2, null]);
+    expect(confirmations({ validation: { calibrate: { confirmations: [1, 3] } } })).toEqual([1, 3]);
   });
 
   it('the wait models refuse neural settings instead of ignoring them', () => {

@@ -177,8 +177,10 @@ const CalibrationSchema = z
     confirmations: z
       .array(int.min(1))
       .min(1)
-      .default([1, 2, 3, 6, 12])
-      .describe('Candidate numbers of consecutive in-interval predictions (10 minutes apart) required before submitting'),
+      .optional()
+      .describe(
+        'Candidate numbers of consecutive in-interval predictions (10 minutes apart) required before submitting. Default: 1 for wait-risk (its hold-back by the start estimate already skips the early crossings confirmations were for); [1, 2, 3, 6, 12] for the other models',
+      ),
     maxLeadHours: z
       .array(z.number().positive().nullable())
       .min(1)

@@ -112,22 +112,27 @@ export function uncalibratedRule(config: PipelineConfig): DecisionRule {
 }
 
 /**
- * The caps calibration offers when the config names none: wait-risk holds
- * back by the scheduler's start estimate itself (core/model/wait-risk.ts),
- * and hour caps chosen on an idle held-out tail only held it back where the
- * queue was busy (docs/results.md); the other models see no estimate, and
- * without a cap they submit hours early into idle queues.
+ * The confirmations and caps calibration offers when the config names none.
+ * wait-risk holds back by the scheduler's start estimate itself
+ * (core/model/wait-risk.ts): hour caps chosen on an idle held-out tail only
+ * held it back where the queue was busy, and confirmations, there to skip
+ * noisy early crossings, mostly won ties on idle tails and then waited an
+ * hour or two too long (LS6 folds: pooled cost 0.823 h with [1, 2, 3, 6,
+ * 12], 0.785 h with 1; docs/results.md). The other models see no estimate:
+ * without caps they submit hours early into idle queues.
  */
-export function defaultLeadCaps(training: PipelineConfig['training']): (number | null)[] {
-  return training.model === 'wait-risk' ? [null] : [1, 2, 4, 8, null];
+export function calibrationDefaults(training: PipelineConfig['training']): { confirmations: number[]; maxLeadHours: (number | null)[] } {
+  return training.model === 'wait-risk' ? { confirmations: [1], maxLeadHours: [null] } : { confirmations: [1, 2, 3, 6, 12], maxLeadHours: [1, 2, 4, 8, null] };
 }
 
 /** The candidate rules calibration tries for the config's model kind. */
 export function calibrationCandidates(config: PipelineConfig): ThresholdRule[] {
   const c = config.validation.calibrate;
-  const caps = (c.maxLeadHours ?? defaultLeadCaps(config.training)).map((cap) => cap ?? undefined);
-  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, c.confirmations, caps);
-  return candidateRules(c.lowHours, c.confirmations, config.validation.submitIntervalHours[1], caps);
+  const defaults = calibrationDefaults(config.training);
+  const confirmations = c.confirmations ?? defaults.confirmations;
+  const caps = (c.maxLeadHours ?? defaults.maxLeadHours).map((cap) => cap ?? undefined);
+  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, confirmations, caps);
+  return candidateRules(c.lowHours, confirmations, config.validation.submitIntervalHours[1], caps);
 }
 export const MODEL_SUBDIR = 'model';
 /**
