@@ -8,7 +8,8 @@ import type { PolicyBundleInput } from './bundle.js';
 import { loadPolicyBundle, writePolicyBundle } from './bundle.js';
 import { formatPolicyInfo } from './info.js';
 import { POLICY_MANIFEST_FILE } from './manifest.js';
-import { saveTestWaitModel } from './testing.js';
+import { saveWaitModel } from '../model/wait-model.js';
+import { saveTestWaitModel, testWaitRiskModel } from './testing.js';
 
 let root: string;
 let modelDir: string;
@@ -70,6 +71,23 @@ describe('policy bundles', () => {
     expect(text).toMatch(/model-wait-linear\s+0\.500\s+0\.250\s+0\.250\s+75\.0%/);
     expect(text).toMatch(/reactive\s+1\.500\s+1\.500\s+0\.000\s+25\.0%/);
     expect(text).toContain(`mirage provision --policy ${dir} --script`);
+  });
+
+  it('carries a wait-risk model\'s hold-back by the start estimate, says it, and refuses a manifest that disagrees with the model', async () => {
+    const riskDir = join(root, 'risk-trained');
+    await saveWaitModel(riskDir, { ...testWaitRiskModel(), schemaVersion: 3, waitShareOfEstimate: 0.25 });
+    const dir = join(root, 'risk-bundle');
+    await writePolicyBundle(dir, input({ modelDir: riskDir, name: 'model-wait-risk', rule: { kind: 'risk', threshold: 0.5, confirmations: 1 } }));
+    const bundle = await loadPolicyBundle(dir);
+    expect(bundle.manifest.model).toEqual({ dir: 'model', kind: 'wait-risk', seqLen: 144, featureMode: 'decision', features: 42, waitShareOfEstimate: 0.25 });
+    expect(formatPolicyInfo(bundle)).toContain("hold-back no submission while the predecessor's end is further away than 0.250 x the scheduler's start estimate");
+    // A model without a hold-back (wait-linear, above) prints no such line.
+    await writePolicyBundle(join(root, 'no-hold'), input());
+    expect(formatPolicyInfo(await loadPolicyBundle(join(root, 'no-hold')))).not.toContain('hold-back');
+    const file = join(dir, POLICY_MANIFEST_FILE);
+    const good = JSON.parse(await readFile(file, 'utf8')) as { model: object };
+    await writeFile(file, JSON.stringify({ ...good, model: { ...good.model, waitShareOfEstimate: 0.5 } }));
+    await expect(loadPolicyBundle(dir)).rejects.toThrow(/model\.waitShareOfEstimate is 0\.5 but .* holds a model with waitShareOfEstimate 0\.25/);
   });
 
   it('refuses a missing, foreign, old or damaged bundle, naming the file and the reason', async () => {

@@ -47,7 +47,14 @@ export async function writePolicyBundle(dir: string, input: PolicyBundleInput): 
       schemaVersion: POLICY_SCHEMA_VERSION,
       createdBy: `mirage ${TOOL_VERSION}`,
       name: input.name,
-      model: { dir: POLICY_MODEL_DIR, kind: facts.kind, seqLen: facts.seqLen, featureMode: facts.featureMode, features: facts.features },
+      model: {
+        dir: POLICY_MODEL_DIR,
+        kind: facts.kind,
+        seqLen: facts.seqLen,
+        featureMode: facts.featureMode,
+        features: facts.features,
+        ...(facts.waitShareOfEstimate === undefined ? {} : { waitShareOfEstimate: facts.waitShareOfEstimate }),
+      },
       rule: input.rule,
       ruleSource: input.ruleSource,
       cost: input.cost ?? 1,
@@ -123,7 +130,7 @@ export async function loadPolicyBundle(dir: string): Promise<PolicyBundle> {
     throw new Error(`${root}: its model folder cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const expected = manifest.model;
-  for (const key of ['kind', 'seqLen', 'featureMode', 'features'] as const) {
+  for (const key of ['kind', 'seqLen', 'featureMode', 'features', 'waitShareOfEstimate'] as const) {
     if (facts[key] !== expected[key]) {
       throw new Error(`${file}: model.${key} is ${JSON.stringify(expected[key])} but ${modelDir} holds a model with ${key} ${JSON.stringify(facts[key])}`);
     }

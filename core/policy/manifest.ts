@@ -62,6 +62,8 @@ export const PolicyManifestSchema = z.strictObject({
     seqLen: int.min(1),
     featureMode: z.enum(['decision', 'reference']),
     features: int.min(1),
+    /** A wait-risk model's hold-back: it does not submit while the time left exceeds this share of the scheduler's start estimate. */
+    waitShareOfEstimate: z.number().positive().max(1).optional(),
   }),
   /** How the model's outputs become submit decisions, as validated. */
   rule: DecisionRuleSchema,

@@ -5,6 +5,7 @@ import type { BackendChoice } from '../model/backend-choice.js';
 import { readManifest } from '../model/io.js';
 import { MODEL_MANIFEST_FILE } from '../model/manifest.js';
 import { WAIT_MODEL_FILE, isWaitModelDir, loadWaitModel, readWaitModel } from '../model/wait-model.js';
+import { WAIT_RISK_KIND } from '../model/wait-risk.js';
 import type { ValidationModel } from '../validate/runner.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ModelFacts {
   seqLen: number;
   featureMode: 'decision' | 'reference';
   features: number;
+  /** A wait-risk model's hold-back by the start estimate (absent for every other model). */
+  waitShareOfEstimate?: number;
   /** The files the loader reads, relative to the folder: what a bundle copies. */
   files: string[];
 }
@@ -32,7 +35,8 @@ const WeightPathsSchema = z.object({ weightsManifest: z.array(z.object({ paths: 
 export async function modelFacts(dir: string): Promise<ModelFacts> {
   if (await isWaitModelDir(dir)) {
     const wait = await readWaitModel(dir);
-    return { kind: wait.kind, seqLen: wait.input.seqLen, featureMode: wait.input.featureMode, features: wait.input.featureNames.length, files: [WAIT_MODEL_FILE] };
+    const share = wait.kind === WAIT_RISK_KIND && wait.waitShareOfEstimate !== undefined ? { waitShareOfEstimate: wait.waitShareOfEstimate } : {};
+    return { kind: wait.kind, seqLen: wait.input.seqLen, featureMode: wait.input.featureMode, features: wait.input.featureNames.length, ...share, files: [WAIT_MODEL_FILE] };
   }
   const manifest = await readManifest(dir);
   const modelJson = join(dir, 'model.json');
