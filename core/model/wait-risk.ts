@@ -34,6 +34,7 @@ import { engineContext } from '../sim/chain.js';
 import { SimConfigSchema } from '../sim/config.js';
 import type { EngineContext } from '../sim/engine.js';
 import type { SimConfig } from '../sim/config.js';
+import { percentileSorted } from '../sim/features.js';
 import { forecastWaitMinutes } from '../sim/forecast.js';
 import type { QueueState } from '../sim/forecast.js';
 import { RiskScores, sigmoid, survivalFromLogits } from './risk-output.js';
@@ -208,10 +209,7 @@ export function waitShareOfEstimate(waitsHours: readonly number[], estimatesHour
   });
   if (ratios.length < SHARE_MIN_ROWS) return 1;
   ratios.sort((a, b) => a - b);
-  // Interpolated between order statistics (numpy's default).
-  const at = SHARE_QUANTILE * (ratios.length - 1);
-  const lo = Math.floor(at);
-  const share = ratios[lo] + (ratios[Math.min(lo + 1, ratios.length - 1)] - ratios[lo]) * (at - lo);
+  const share = percentileSorted(ratios, ratios.length, SHARE_QUANTILE * 100);
   // A share of 0 would never let the model submit early: keep it positive (a minute's worth of a 36-hour estimate).
   return Math.max(share, 1 / (36 * 60));
 }

@@ -94,7 +94,7 @@ export const TrainingConfigSchema = z
       .enum(['wait-risk', 'wait-linear', 'default', 'transformer', 'moe', 'policy'])
       .default('wait-risk')
       .describe(
-        "wait-risk: logistic models of the successor's queue wait, giving the chance that submitting now still interrupts (chosen over wait-linear on LS6's training-period folds by `mirage evaluate`); wait-linear: ridge regression of the wait, turned into the reward; default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate; policy: the reference's policy-gradient agent, a {wait, submit} head over a neural regressor (training.policyBase) trained first, then trained in the simulator on the training period to minimise the cost (interruption + overlap / cost.overlapHoursPerInterruptionHour)",
+        "wait-risk: logistic models of the successor's queue wait, giving the chance that submitting now still interrupts, held back while the predecessor's end is further away than a share of the scheduler's start estimate (chosen over wait-linear on LS6's training-period folds by `mirage evaluate`); wait-linear: ridge regression of the wait, turned into the reward; default: our best neural reward regressor; transformer: the reference regressor; moe: experts + a softmax gate; policy: the reference's policy-gradient agent, a {wait, submit} head over a neural regressor (training.policyBase) trained first, then trained in the simulator on the training period to minimise the cost (interruption + overlap / cost.overlapHoursPerInterruptionHour)",
       ),
     target: z
       .enum(['reward', 'wait-risk'])
