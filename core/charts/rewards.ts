@@ -64,7 +64,7 @@ export function rewardCdfOption(series: readonly PolicyRewards[], text: ChartTex
       step: 'end',
       symbol: 'none',
       lineStyle: { width: 2 },
-      data: [[round(Math.min(...s.rewardsHours, 0) - 0.5), 0] as [number, number], ...empiricalCdf(s.rewardsHours)],
+      data: [[round(s.rewardsHours.reduce((a, b) => Math.min(a, b), 0) - 0.5), 0] as [number, number], ...empiricalCdf(s.rewardsHours)],
       markLine: i === 0 ? { silent: true, symbol: 'none', lineStyle: { color: '#9ca3af', type: 'dashed' }, data: [{ xAxis: 0 }], label: { show: false } } : undefined,
     })),
   };

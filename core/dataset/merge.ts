@@ -53,7 +53,7 @@ export async function mergeShards(shardDirs: readonly string[], outDir: string, 
     if (gotIndices.join(',') !== expected.join(',')) {
       throw new Error(`${dir}: holds samples [${brief(gotIndices)}], its shard should hold [${brief(expected)}] (an incomplete or altered shard?)`);
     }
-    records.push(...got);
+    for (const r of got) records.push(r);
     excluded += raw.manifest.counts.excludedSamples;
   }
   records.sort((a, b) => a.sampleIndex - b.sampleIndex);

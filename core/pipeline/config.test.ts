@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
-import { calibrationCandidates } from './run.js';
+import { calibrationCandidates, traceRecord } from './run.js';
 
 describe('pipeline config', () => {
   it('defaults reproduce the paper\'s LS6 experiment (with 25 probes a sample, chosen on the training-period folds)', () => {
@@ -127,5 +127,14 @@ describe('pipeline config', () => {
     // The paper preset sizes a transformer or moe: a policy over the default network has none.
     expect(() => parsePipelineConfig({ training: { model: 'policy', preset: 'paper' } })).toThrow(/training\.preset: the paper preset sizes a transformer or moe base/);
     expect(parsePipelineConfig({ training: { model: 'policy', preset: 'paper', policyBase: 'transformer' } }).training.preset).toBe('paper');
+  });
+});
+
+describe('the trace stage record', () => {
+  it('gives the submit range of an archive-sized trace (half a million jobs, more than a call can spread)', () => {
+    const jobs = Array.from({ length: 500_000 }, (_, i) => ({ submitSec: 1_000_000 + ((i * 7919) % 500_000) }));
+    const record = traceRecord('big.swf', { sha256: 'x', format: 'swf', jobs: jobs as never, rejectedCount: 2 });
+    expect(record).toEqual({ name: 'big.swf', sha256: 'x', format: 'swf', jobs: 500_000, rejectedRows: 2, firstSubmitSec: 1_000_000, lastSubmitSec: 1_499_999 });
+    expect(traceRecord('empty', { sha256: 'y', format: 'swf', jobs: [], rejectedCount: 0 })).toMatchObject({ firstSubmitSec: null, lastSubmitSec: null });
   });
 });

@@ -13,6 +13,7 @@ import type { Progress, WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { loadTraceFile, parseClock } from '../trace/index.js';
+import type { LoadedTrace } from '../trace/index.js';
 import type { TrainOverrides } from '../train/config.js';
 import { loadTrainingData } from '../train/dataset-data.js';
 import type { TrainEvent } from '../train/events.js';
@@ -96,6 +97,22 @@ export async function tuningSamples(config: PipelineConfig, dataDir: string): Pr
   const held = splitDatasetHeldOut(await openDataset(dataDir), config.training.heldOutFraction).heldOutSamples;
   if (held.length < 1) throw new Error('validation.calibrate needs held-out training samples: set training.heldOutFraction above 0, or calibrate.enabled to false');
   return held.sort((a, b) => a - b);
+}
+
+/**
+ * What the trace stage records of a loaded trace. The submit range is a loop,
+ * not Math.min(...): spreading an archive log's half a million jobs as
+ * arguments overflows the stack.
+ */
+export function traceRecord(name: string, trace: Pick<LoadedTrace, 'sha256' | 'format' | 'jobs' | 'rejectedCount'>): Record<string, unknown> {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const j of trace.jobs) {
+    first = Math.min(first, j.submitSec);
+    last = Math.max(last, j.submitSec);
+  }
+  const some = trace.jobs.length > 0;
+  return { name, sha256: trace.sha256, format: trace.format, jobs: trace.jobs.length, rejectedRows: trace.rejectedCount, firstSubmitSec: some ? first : null, lastSubmitSec: some ? last : null };
 }
 
 /**
@@ -244,19 +261,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   const trace = await loadTraceFile(options.tracePath, { format: config.trace.format, signal: options.signal, onProgress: progress });
   if (trace.sha256 !== traceSha256) throw new Error(`${options.tracePath}: the file changed while it was being read`);
   const traceStage = await stage('trace', traceInputs, async (dir) => {
-    const submits = trace.jobs.map((j) => j.submitSec);
-    await writeFileAtomic(
-      join(dir, 'trace.json'),
-      stableJson({
-        name: basename(options.tracePath),
-        sha256: trace.sha256,
-        format: trace.format,
-        jobs: trace.jobs.length,
-        rejectedRows: trace.rejectedCount,
-        firstSubmitSec: submits.length ? Math.min(...submits) : null,
-        lastSubmitSec: submits.length ? Math.max(...submits) : null,
-      }),
-    );
+    await writeFileAtomic(join(dir, 'trace.json'), stableJson(traceRecord(basename(options.tracePath), trace)));
   });
 
   // Results that would mean nothing (no job to replay, samples outside the trace, a job size the cluster seldom held) are said before the work.

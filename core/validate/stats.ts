@@ -68,7 +68,8 @@ export function rewardStats(rewardsHours: readonly number[]): RewardStats {
     meanAbsRewardHours: mean(rewardsHours.map(Math.abs)),
     zeroInterruptionShare: rewardsHours.filter((r) => r <= 0).length / n,
     within1hShare: rewardsHours.filter((r) => Math.abs(r) <= 1).length / n,
-    maxInterruptionHours: Math.max(...interruptions),
-    maxOverlapHours: Math.max(...overlaps),
+    // reduce, not Math.max(...): a spread of a large run's rewards overflows the stack.
+    maxInterruptionHours: interruptions.reduce((a, b) => Math.max(a, b), -Infinity),
+    maxOverlapHours: overlaps.reduce((a, b) => Math.max(a, b), -Infinity),
   };
 }

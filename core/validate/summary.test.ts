@@ -47,6 +47,14 @@ describe('reward statistics', () => {
     expect(s.maxOverlapHours).toBe(2);
   });
 
+  it('takes the largest interruption and overlap of more rewards than a call can spread as arguments', () => {
+    // 300,000 samples: Math.max(...rewards) throws "Maximum call stack size exceeded" at this size.
+    const rewards = Array.from({ length: 300_000 }, (_, i) => (i === 123_456 ? 7 : i === 200_000 ? -5 : 0.5));
+    const s = rewardStats(rewards);
+    expect(s.maxInterruptionHours).toBe(7);
+    expect(s.maxOverlapHours).toBe(5);
+  });
+
   it('classifies load the way the reference plots do', () => {
     expect([0, 2, 2.01, 12, 12.01].map(loadLevelOf)).toEqual(['low', 'low', 'medium', 'medium', 'heavy']);
   });
