@@ -59,7 +59,11 @@ export function prepareWorkload(jobs: readonly Job[], config: SimConfig): Worklo
   const byId = new Map<string, Job>();
   for (const job of jobs) {
     if (job.startSec === null || job.endSec === null) {
-      unusable.push({ id: job.id, line: job.line, reason: 'never started: the trace has no run time for it' });
+      const reason =
+        job.startSec === null ? 'never started: the trace has no run time for it'
+        : job.runUnknown ? 'run time unknown (SWF -1)'
+        : 'still running when the trace was taken: no run time yet';
+      unusable.push({ id: job.id, line: job.line, reason });
       continue;
     }
     if (job.limitMinutes === null) {

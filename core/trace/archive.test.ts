@@ -32,7 +32,7 @@ describe('SWF with unknown waits and requested times (archive-style-mixed.swf, 6
       ['2', '2003-01-01T00:01:00', '2003-01-01T00:01:00', '2003-01-01T00:31:00', 60, 1, 6, true],
       // No requested time either: limit = ceil(5000 s / 60) = 84 minutes.
       ['3', '2003-01-01T00:02:00', '2003-01-01T00:02:00', '2003-01-01T01:25:20', 84, 2, 7, true],
-      // Started (wait 30), run unknown: running when the log was taken.
+      // Started (wait 30), run unknown: not running when the log was taken, simply unknown (runUnknown).
       ['4', '2003-01-01T00:03:00', '2003-01-01T00:03:30', null, 10, 1, 6, false],
       // Cancelled, neither wait nor run: never started; its size from the requested processors.
       ['5', '2003-01-01T00:04:00', null, null, 60, 2, 12, false],
@@ -77,6 +77,15 @@ describe('SWF with unknown waits and requested times (archive-style-mixed.swf, 6
     // Jobs 1 (60 s), 4 (30 s), 6 (0 s) have a known wait.
     expect([stats.waitSeconds.count, stats.waitSeconds.p100, stats.waitSeconds.mean]).toEqual([3, 60, 30]);
     expect(stats.complete).toBe(5);
+  });
+
+  it('keeps a started job of unknown run time out of the running load and the simulation, and says so', () => {
+    expect(trace.jobs.filter((j) => j.runUnknown).map((j) => j.id)).toEqual(['4']);
+    expect(trace.notes).toContain('1 job started with an unknown run time (SWF -1): kept, but neither simulated nor counted in the running load');
+    // Job 4 (1 node, from 00:03:30) adds nothing: the peak is 16 nodes at 00:06, jobs 1 (2), 2 (1), 3 (2), 6 (8) and 7 (3).
+    // Counted as running (until its 10-minute limit), it would lift the peak to 17.
+    expect(computeTraceStats(trace.jobs).peakRunningNodes).toBe(16);
+    expect(computeTraceStats(trace.jobs.map((j) => (j.id === '4' ? { ...j, runUnknown: undefined } : j))).peakRunningNodes).toBe(17);
   });
 
   it('writes an unknown start back as wait -1, so SWF round-trips it', () => {

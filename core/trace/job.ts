@@ -44,6 +44,13 @@ export interface Job {
    * recorded start); wait statistics leave such jobs out and say so.
    */
   startUnknown?: true;
+  /**
+   * True when the trace gives the start but says the run time is unknown
+   * (SWF rows with a wait and run time -1): endSec is null, yet the job was
+   * not running when the log was taken. Neither the simulator nor the load
+   * statistics can place it; wait statistics keep it.
+   */
+  runUnknown?: true;
   /** Priority the scheduler logged, when the trace has one. */
   priority: number | null;
   /** 1-based line of the source file the record came from. */

@@ -68,9 +68,11 @@ export class TraceParser {
     const swf = this.reader instanceof SwfReader ? this.reader : null;
     let notStarted = 0;
     let noEnd = 0;
+    let runUnknown = 0;
     let noLimit = 0;
     for (const job of out.jobs) {
       if (job.startSec === null) notStarted++;
+      else if (job.runUnknown) runUnknown++;
       else if (job.endSec === null) noEnd++;
       if (job.limitMinutes === null) noLimit++;
     }
@@ -78,6 +80,7 @@ export class TraceParser {
     const a = out.assumptions;
     if (notStarted > 0) out.notes.push(`${jobs(notStarted)} never started (pending or cancelled before start): kept, but not simulated`);
     if (noEnd > 0) out.notes.push(`${jobs(noEnd)} started but did not end (running when the trace was taken): kept, but not simulated`);
+    if (runUnknown > 0) out.notes.push(`${jobs(runUnknown)} started with an unknown run time (SWF -1): kept, but neither simulated nor counted in the running load`);
     out.notes.push(...assumptionNotes(a, out.defaultLimitMinutes));
     if (noLimit > 0) {
       out.notes.push(`${jobs(noLimit)} without a time limit (UNLIMITED, Partition_Limit or unknown): durations not capped, not simulated (--default-limit MINUTES gives them one)`);

@@ -52,6 +52,14 @@ describe('computeTraceStats', () => {
     expect(h.peakQueuedJobs).toEqual([1, 2, 3]);
   });
 
+  it('ends a started job without an end at its limit, when it has one', () => {
+    // F starts at 00:30 on 3 nodes with a 60-minute limit and no recorded end: running 00:30-01:30, not to the series' end.
+    const withF = computeTraceStats([...jobs, job('F', '00:15', '00:30', null, 3, 60)], { capacityNodes: 8 });
+    expect(withF.hourly.meanRunningNodes).toEqual([4.5, 5.5, 0.5]);
+    expect(withF.hourly.peakRunningNodes).toEqual([9, 9, 1]);
+    expect(withF.noEnd).toBe(2);
+  });
+
   it('uses the given capacity, else the peak running nodes', () => {
     expect([stats.capacityNodes, stats.capacitySource, stats.peakRunningNodes, stats.meanUtilisation]).toEqual([8, 'option', 6, 0.35]);
     const unsized = computeTraceStats(jobs);

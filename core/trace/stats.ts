@@ -228,7 +228,7 @@ function sweep(jobs: readonly Job[], sizes: Float64Array, startSec: number, hour
         if (now < endSec) result.submitted[Math.floor((now - startSec) / HOUR)]++;
       } else if (kind === KIND_START) {
         queued--;
-        running += size;
+        if (!job.runUnknown) running += size;
       } else if (job.startSec === null) {
         queued--;
       } else {
@@ -288,9 +288,13 @@ function sortedEvents(jobs: readonly Job[], startSec: number, endSec: number): E
       times[count] = job.startSec - startSec;
       payload[count++] = index * 4 + KIND_START;
     }
+    // A job still running when the trace was taken runs until its limit at most (without a limit, to the end).
+    // A record of unknown run time (SWF -1) adds no load at all (see the sweep): scattered through years of an
+    // archive log, such records piled up as load for ever (SDSC-BLUE-2000 showed 125,473 of 144 nodes running).
+    const end = job.endSec ?? (job.startSec !== null && job.limitMinutes !== null && !job.runUnknown ? job.startSec + job.limitMinutes * 60 : null);
     // Events at or past the end of the series change nothing inside it.
-    if (job.endSec !== null && job.endSec < endSec) {
-      times[count] = job.endSec - startSec;
+    if (end !== null && end < endSec) {
+      times[count] = end - startSec;
       payload[count++] = index * 4 + KIND_END;
     }
   }

@@ -83,6 +83,7 @@ export class SwfReader implements FormatReader {
         nodes: Math.ceil(procs / this.ppn),
         processors: procs,
         ...(startUnknown ? { startUnknown: true as const } : {}),
+        ...(started && run < 0 ? { runUnknown: true as const } : {}),
         priority: null,
         line: lineNo,
       },
