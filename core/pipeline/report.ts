@@ -106,7 +106,9 @@ function calibrationSection(calibration: Calibration): string[] {
   const rows = calibration.trials.map((t) => {
     const chosen = t === picked;
     const s = t.stats;
-    return `| ${ruleThreshold(t.rule)} | ${t.rule.confirmations ?? 1} | ${t.rule.maxLeadHours ?? 'none'} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
+    // The rule that waits like reactive has no threshold of its own to show.
+    const first = t.rule.maxLeadHours === 0 ? 'wait like reactive' : ruleThreshold(t.rule);
+    return `| ${first} | ${t.rule.confirmations ?? 1} | ${t.rule.maxLeadHours ?? 'none'} | ${meanCostHours(s, r).toFixed(3)} | ${s.meanAbsRewardHours.toFixed(3)} | ${s.meanInterruptionHours.toFixed(3)} | ${s.meanOverlapHours.toFixed(3)} | ${(s.zeroInterruptionShare * 100).toFixed(1)} % |${chosen ? ' chosen' : ''}`;
   });
   const risk = calibration.rule.kind === 'risk';
   return [
@@ -115,7 +117,9 @@ function calibrationSection(calibration: Calibration): string[] {
     `On the ${calibration.samples} training samples held out of the fit (the last ones by time, after a gap of one replay; never the validation samples), each candidate rule`,
     `was run online; the one of smallest mean cost was chosen, cost = interruption + overlap / ${r} (${r} h of overlap cost as much as 1 h of interruption${r === 1 ? ': the mean |reward|' : ''})` +
       (calibration.reactiveLowLoad
-        ? `, among the rules no worse than reactive on the ${calibration.reactiveLowLoad.n} low-load samples (do no harm where the queue is idle); a tie goes to the rule that holds back most.`
+        ? `, among the rules no worse than reactive on the ${calibration.reactiveLowLoad.n} low-load samples (do no harm where the queue is idle); a tie goes to the rule that holds back most. ` +
+          'Where the samples show the rule so chosen worse than reactive beyond chance (its mean excess above 1.645 standard errors, on the low-load samples when no rule does no harm, or on all), ' +
+          'the model waits like reactive instead (the last row: the reactive baseline on the same samples).'
         : '; a tie goes to the rule that holds back most.'),
     '',
     `| ${risk ? 'risk threshold' : 'low end (h)'} | confirmations | lead cap (h) | mean cost (h) | mean \\|reward\\| (h) | mean interruption (h) | mean overlap (h) | zero interruption | |`,

@@ -61,6 +61,8 @@ describe('mirage run with a neural wait-risk model', () => {
     expect(calibration.trials.map((t) => t.rule)).toEqual([
       { kind: 'risk', threshold: 0.2, confirmations: 1 },
       { kind: 'risk', threshold: 0.5, confirmations: 1 },
+      // The rule that waits like reactive, in case the samples show the candidates worse.
+      { kind: 'risk', threshold: 0.5, confirmations: 1, maxLeadHours: 0 },
     ]);
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('P(wait > tau), read at the time left');

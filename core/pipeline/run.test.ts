@@ -13,6 +13,7 @@ import type { PipelineConfigInput } from './config.js';
 import { runPipeline } from './run.js';
 import type { StageEvent } from './run.js';
 import type { Calibration } from '../validate/calibrate.js';
+import { significantlyWorse } from '../validate/calibrate.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 
@@ -57,27 +58,36 @@ describe('mirage run pipeline', () => {
     expect(finalFit.trainRows + finalFit.skippedRows).toBe(36);
     expect(JSON.parse(await readFile(path.join(out, 'policy', 'model', 'mirage-wait-model.json'), 'utf8'))).toEqual(JSON.parse(await readFile(path.join(out, 'stages', training, 'final', 'mirage-wait-model.json'), 'utf8')));
     const calibration = JSON.parse(await readFile(path.join(out, 'stages', stages.find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as Calibration;
-    // 12 samples, 20 % held out: the last 2; 2 thresholds x 1 confirmation count x 2 caps.
+    // 12 samples, 20 % held out: the last 2; 2 thresholds x 1 confirmation count x 2 caps, then the rule that waits like reactive.
     expect(calibration.samples).toBe(2);
     expect(calibration.trials.map((t) => t.rule)).toEqual([
       { kind: 'risk', threshold: 0.2, confirmations: 1, maxLeadHours: 2 },
       { kind: 'risk', threshold: 0.5, confirmations: 1, maxLeadHours: 2 },
       { kind: 'risk', threshold: 0.2, confirmations: 1 },
       { kind: 'risk', threshold: 0.5, confirmations: 1 },
+      { kind: 'risk', threshold: 0.5, confirmations: 1, maxLeadHours: 0 },
     ]);
     expect(Object.keys(calibration.baselines!)).toEqual(['reactive', 'average']);
-    // The chosen rule is the cheapest of those no worse than reactive on the held-out low-load samples (when any is).
+    expect(calibration.trials[4].stats).toEqual(calibration.baselines!.reactive);
+    // The chosen rule is the cheapest of those no worse than reactive on the held-out low-load samples (when any is),
+    // unless the samples show it worse than reactive beyond chance: then the rule that waits like reactive.
     const cost = (s: { meanInterruptionHours: number; meanOverlapHours: number }): number => s.meanInterruptionHours + s.meanOverlapHours;
     const cap = cost(calibration.reactiveLowLoad!);
-    const eligible = calibration.trials.filter((t) => cost(t.lowLoad!) <= cap + 1e-9);
-    const pool = eligible.length > 0 ? eligible : calibration.trials;
-    expect(cost(calibration.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(calibration.rule))!.stats)).toBe(Math.min(...pool.map((t) => cost(t.stats))));
+    const candidates = calibration.trials.slice(0, 4);
+    const eligible = candidates.filter((t) => cost(t.lowLoad!) <= cap + 1e-9);
+    const pool = eligible.length > 0 ? eligible : candidates;
+    const chosen = calibration.trials.find((t) => JSON.stringify(t.rule) === JSON.stringify(calibration.rule))!;
+    if (calibration.rule.maxLeadHours === 0) expect(significantlyWorse(pool[0].vsReactive!.all) || eligible.length === 0).toBe(true);
+    else expect(cost(chosen.stats)).toBe(Math.min(...pool.map((t) => cost(t.stats))));
+    // Each candidate carries its paired difference to reactive on the same samples.
+    expect(candidates.every((t) => t.vsReactive!.all.n === 2)).toBe(true);
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('wait-risk');
     // The report says how the rule was chosen, the do-no-harm condition included, and lists every candidate with its cap.
     expect(report).toContain(`among the rules no worse than reactive on the ${calibration.reactiveLowLoad!.n} low-load samples`);
     expect(report).toMatch(/\| 0\.2 \| 1 \| 2 \| [0-9.]+ \|/);
     expect(report).toMatch(/\| 0\.5 \| 1 \| none \| [0-9.]+ \|/);
+    expect(report).toMatch(/\| wait like reactive \| 1 \| 0 \| [0-9.]+ \|/);
     expect(report).toContain('## Is the difference real?');
     expect(report).toContain('![Interruption against overlap](charts/tradeoff.svg)');
     expect((await readdir(path.join(out, 'charts'))).includes('tradeoff.svg')).toBe(true);
@@ -102,13 +112,13 @@ describe('mirage run pipeline', () => {
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('| model-default | 3 |');
     expect(report).toContain('4 samples x 3 probes');
-    // The rule was calibrated on the one held-out training sample (the last of 4), over 2 x 2 candidates.
+    // The rule was calibrated on the one held-out training sample (the last of 4), over 2 x 2 candidates and the rule that waits like reactive.
     const calibration = JSON.parse(await readFile(path.join(out, 'stages', (await readdir(path.join(out, 'stages'))).find((d) => d.startsWith('calibration-'))!, 'calibration.json'), 'utf8')) as {
       samples: number;
       trials: unknown[];
     };
     expect(calibration.samples).toBe(1);
-    expect(calibration.trials).toHaveLength(4);
+    expect(calibration.trials).toHaveLength(5);
     expect(report).toContain('## Submit rule calibration');
 
     // Nothing changed: nothing runs. Worker count is not an input.

@@ -410,8 +410,10 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     const comparison = compareToBaselines([records], { model: modelLabel(config), overlapHoursPerInterruptionHour: R, blockSamples, baselines: config.validation.baselines.includes('reactive') ? config.validation.baselines : ['reactive', ...config.validation.baselines] });
     await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
     if (calibration) {
-      const chosen = calibration.rule;
-      const curve = calibrationCandidates(config).filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
+      // A model that waits like reactive is drawn on the curve of its first candidates' settings: what it would have done.
+      const candidates = calibrationCandidates(config);
+      const chosen = calibration.rule.maxLeadHours === 0 ? candidates[0] : calibration.rule;
+      const curve = candidates.filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
       const scores = await scoreRules(
         { tracePath: options.tracePath, format: config.trace.format, sim, schedule: pipelineSchedule(config, 'validation'), modelDir: validatedModelDir, backend: config.training.backend, candidates: curve, baselines: false },
         { workers, signal: options.signal, onProgress: progress },

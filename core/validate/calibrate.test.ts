@@ -5,8 +5,8 @@ import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { Workload } from '../sim/workload.js';
 import { loadTraceFile } from '../trace/index.js';
-import { calibrateSubmitRule, candidateRiskRules, candidateRules, chooseRule, meanCostHours } from './calibrate.js';
-import { decideFromOutput, hoursLeftInWindow, ruleThreshold } from './decide.js';
+import { calibrateSubmitRule, candidateRiskRules, candidateRules, chooseRule, meanCostHours, pairedDifference, significantlyWorse, waitLikeReactive } from './calibrate.js';
+import { DecisionRuleSchema, decideFromOutput, describeRule, hoursLeftInWindow, ruleThreshold } from './decide.js';
 import { simulateBaselineSample, simulateOnlineSamples, simulateRuleSet } from './simulate.js';
 import type { BatchEvaluator } from './simulate.js';
 
@@ -93,6 +93,59 @@ describe('submit rule calibration', () => {
     const never = await simulateOnlineSamples(workload, schedule, indices, byRunTime, { kind: 'risk', threshold: 2 });
     const reactive = indices.map((i) => simulateBaselineSample(workload, schedule, i, { kind: 'reactive' }));
     expect(never.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds])).toEqual(reactive.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds]));
+  });
+
+  it('waiting like reactive (a lead cap of 0) decides exactly as the reactive baseline, even where the risk is certain', async () => {
+    const rule = waitLikeReactive(candidateRiskRules([0.2, 0.5], [1, 3], [2, undefined]));
+    expect(rule).toEqual({ kind: 'risk', threshold: 0.5, confirmations: 1, maxLeadHours: 0 });
+    const certain: BatchEvaluator = (_w, count) => new Float32Array(count).fill(1);
+    const waited = await simulateOnlineSamples(workload, schedule, indices, certain, rule);
+    const reactive = indices.map((i) => simulateBaselineSample(workload, schedule, i, { kind: 'reactive' }));
+    expect(waited.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds])).toEqual(reactive.map((o) => [o.submitSec, o.succStartSec, o.rewardSeconds]));
+    // A policy bundle may carry it, and says what it does.
+    expect(DecisionRuleSchema.safeParse(rule).success).toBe(true);
+    expect(DecisionRuleSchema.safeParse({ ...rule, maxLeadHours: -1 }).success).toBe(false);
+    expect(describeRule(rule)).toMatch(/^submit when the predecessor ends, as reactive/);
+  });
+
+  it('waits like reactive where the samples show the chosen candidate worse than reactive beyond chance', () => {
+    const stats = (meanInterruptionHours: number, meanOverlapHours: number) => ({
+      n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours, meanOverlapHours, meanAbsRewardHours: meanInterruptionHours + meanOverlapHours,
+      zeroInterruptionShare: 0, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0,
+    });
+    // Reactive costs 2 h a sample, 0.1 h on the low-load ones; a candidate's differences to it are given with their standard errors.
+    const d = (meanHours: number, standardErrorHours: number) => ({ n: 10, meanHours, standardErrorHours });
+    const risk = (threshold: number, all: number, low: number, lowSe = 0.01, allSe = 0.5) => ({
+      rule: { kind: 'risk' as const, threshold, confirmations: 1 },
+      stats: stats(all, 0),
+      lowLoad: stats(0, low),
+      vsReactive: { all: d(all - 2, allSe), lowLoad: d(low - 0.1, lowSe) },
+    });
+    const reactive = { rule: { kind: 'risk' as const, threshold: 0.8, confirmations: 1, maxLeadHours: 0 }, stats: stats(2, 0), lowLoad: stats(0.1, 0) };
+    // No candidate does no harm, and the least harmful (0.8: +0.02 h, standard error 0.01) is worse beyond chance: reactive.
+    const harmful = [risk(0.2, 1.2, 0.15), risk(0.8, 1.5, 0.12)];
+    expect(chooseRule(harmful, 1, 0.1, reactive)).toBe(reactive);
+    // The same excess within chance (standard error 0.02: 0.02 - 1.645 x 0.02 < 0): the least harmful candidate.
+    expect(ruleThreshold(chooseRule([risk(0.2, 1.2, 0.15), risk(0.8, 1.5, 0.12, 0.02)], 1, 0.1, reactive).rule)).toBe(0.8);
+    // Without the rule that waits like reactive, the least harmful candidate as well.
+    expect(ruleThreshold(chooseRule(harmful, 1, 0.1).rule)).toBe(0.8);
+    // One candidate does no harm and beats reactive: it wins, though another is cheaper overall.
+    expect(ruleThreshold(chooseRule([...harmful, risk(0.5, 1.8, 0.1)], 1, 0.1, reactive).rule)).toBe(0.5);
+    // Harmless but dearer than reactive over all samples: reactive when beyond chance (+0.1 h, standard error 0.05), not within it.
+    expect(chooseRule([risk(0.5, 2.1, 0.05, 0.01, 0.05)], 1, 0.1, reactive)).toBe(reactive);
+    expect(ruleThreshold(chooseRule([risk(0.5, 2.1, 0.05, 0.01, 0.5)], 1, 0.1, reactive).rule)).toBe(0.5);
+  });
+
+  it('tests a paired difference by its mean and standard error, computed by hand', () => {
+    // Differences 0, 0, 0, 0.4: mean 0.1, squared deviations 3 x 0.01 + 0.09 = 0.12, sample variance 0.04, sd 0.2, se 0.2 / 2 = 0.1.
+    const d = pairedDifference([0, 0, 0, 0.4]);
+    expect(d.meanHours).toBeCloseTo(0.1, 12);
+    expect(d.standardErrorHours).toBeCloseTo(0.1, 12);
+    expect(significantlyWorse(d)).toBe(false);
+    // Every sample 0.05 h worse: no spread, worse beyond chance. One sample says nothing.
+    expect(significantlyWorse(pairedDifference([0.05, 0.05, 0.05]))).toBe(true);
+    expect(significantlyWorse(pairedDifference([3]))).toBe(false);
+    expect(significantlyWorse(pairedDifference([-0.05, -0.05]))).toBe(false);
   });
 
   it('picks the smallest mean cost, interruption + overlap / R, the most cautious rule on a tie', () => {

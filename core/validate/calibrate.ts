@@ -31,6 +31,35 @@ export interface RuleTrial {
   stats: RewardStats;
   /** On the low-load samples alone (reactive's interruption <= 2 h), where measured. */
   lowLoad?: RewardStats;
+  /** Its cost minus reactive's, sample by sample, on all samples and on the low-load ones (where reactive was scored). */
+  vsReactive?: { all: PairedDifference; lowLoad?: PairedDifference };
+}
+
+/** A mean of per-sample differences (hours) and its standard error. */
+export interface PairedDifference {
+  n: number;
+  meanHours: number;
+  /** Sample standard deviation / sqrt(n); 0 for fewer than 2 samples. */
+  standardErrorHours: number;
+}
+
+export function pairedDifference(differences: readonly number[]): PairedDifference {
+  const n = differences.length;
+  const mean = n > 0 ? differences.reduce((a, b) => a + b, 0) / n : 0;
+  if (n < 2) return { n, meanHours: mean, standardErrorHours: 0 };
+  const variance = differences.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1);
+  return { n, meanHours: mean, standardErrorHours: Math.sqrt(variance / n) };
+}
+
+/**
+ * Whether the samples show a rule costing more than reactive beyond chance:
+ * the mean difference above 1.645 standard errors (one-sided, 5 %). The
+ * samples of a held-out tail are correlated (neighbours replay overlapping
+ * weeks), so the standard error is too small and the test says "worse" too
+ * readily: it errs towards waiting like reactive. Under 2 samples it cannot tell.
+ */
+export function significantlyWorse(d: PairedDifference | undefined): boolean {
+  return d !== undefined && d.n >= 2 && d.meanHours - 1.645 * d.standardErrorHours > 1e-9;
 }
 
 export interface Calibration {
@@ -79,22 +108,45 @@ export function moreCautious(a: ThresholdRule, b: ThresholdRule): boolean {
  * there); the held-out samples then say nothing about the rules, and the
  * one that holds back most does least harm if validation is busier. With a
  * low-load cap (reactive's cost on the low-load samples), only rules at or
- * under it there compete (do no harm where the queue is idle); when none is,
- * those of the least low-load cost.
+ * under it there compete (do no harm where the queue is idle).
+ *
+ * When none is, the candidates of least low-load cost compete; but given
+ * `reactive`, the rule that waits like reactive (waitLikeReactive, scored as
+ * the reactive baseline on the same samples), that rule is chosen instead
+ * when the samples show the chosen candidate worse than reactive beyond
+ * chance (significantlyWorse): on the low-load samples where none does no
+ * harm, or on all of them. A small excess on an idle tail (one early
+ * submission) keeps the model, which may still gain where validation is
+ * busier; a consistent one means it would harm idle periods.
  */
-export function chooseRule(trials: readonly RuleTrial[], overlapHoursPerInterruptionHour = 1, lowLoadCapHours?: number): RuleTrial {
+export function chooseRule(trials: readonly RuleTrial[], overlapHoursPerInterruptionHour = 1, lowLoadCapHours?: number, reactive?: RuleTrial): RuleTrial {
   if (trials.length === 0) throw new Error('calibration: no candidate rules');
   const cost = (s: RewardStats): number => meanCostHours(s, overlapHoursPerInterruptionHour);
   let pool: readonly RuleTrial[] = trials;
   if (lowLoadCapHours !== undefined && trials.every((t) => t.lowLoad)) {
     const eligible = trials.filter((t) => cost(t.lowLoad!) <= lowLoadCapHours + 1e-9);
-    const least = Math.min(...trials.map((t) => cost(t.lowLoad!)));
+    const least = trials.reduce((m, t) => Math.min(m, cost(t.lowLoad!)), Infinity);
     pool = eligible.length > 0 ? eligible : trials.filter((t) => cost(t.lowLoad!) <= least + 1e-9);
   }
-  return pool.reduce((a, b) => {
+  const best = pool.reduce((a, b) => {
     const d = cost(b.stats) - cost(a.stats);
     return d < -1e-9 || (d <= 1e-9 && moreCautious(b.rule, a.rule)) ? b : a;
   });
+  // best.lowLoad above the cap: no candidate did no harm.
+  const harms = lowLoadCapHours !== undefined && best.lowLoad !== undefined && cost(best.lowLoad) > lowLoadCapHours + 1e-9 && significantlyWorse(best.vsReactive?.lowLoad);
+  return reactive && (harms || significantlyWorse(best.vsReactive?.all)) ? reactive : best;
+}
+
+/**
+ * The candidates' most cautious rule, never submitting before the
+ * predecessor's end (a lead cap of 0 hours): it decides as reactive does,
+ * kept in the model's own rule form so a policy bundle and the validation
+ * run it like any other rule.
+ */
+export function waitLikeReactive(candidates: readonly ThresholdRule[]): ThresholdRule {
+  if (candidates.length === 0) throw new Error('calibration: no candidate rules');
+  const most = candidates.reduce((a, b) => (moreCautious(b, a) ? b : a));
+  return { ...most, confirmations: 1, maxLeadHours: 0 };
 }
 
 /** A cap list's entries as rule fields: none (undefined) adds no maxLeadHours. */

@@ -5,7 +5,7 @@ import { ChainScheduleSchema, scheduledSamples } from '../sim/chain.js';
 import type { ChainSchedule } from '../sim/chain.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { SimConfigInput } from '../sim/config.js';
-import { chooseRule, meanCostHours } from './calibrate.js';
+import { chooseRule, meanCostHours, pairedDifference, waitLikeReactive } from './calibrate.js';
 import type { Calibration, ThresholdRule, RuleTrial } from './calibrate.js';
 import type { BaselinePolicy, SampleOutcome } from './policies.js';
 import type { RewardStats } from './stats.js';
@@ -43,7 +43,12 @@ export async function runCalibration(request: CalibrationRequest, options: WorkO
   const { trials, baselines, samples, reactiveLowLoad } = await scoreRules(request, options, 'calibrate');
   const costRatio = request.overlapHoursPerInterruptionHour ?? 1;
   const lowLoadCap = reactiveLowLoad ? meanCostHours(reactiveLowLoad, costRatio) : undefined;
-  return { rule: chooseRule(trials, costRatio, lowLoadCap).rule, trials, samples, overlapHoursPerInterruptionHour: costRatio, baselines, reactiveLowLoad };
+  // Waiting like reactive decides as the reactive baseline did on these samples, so its scores are the baseline's.
+  const reactive: RuleTrial | undefined = baselines.reactive
+    ? { rule: waitLikeReactive(request.candidates), stats: baselines.reactive, ...(reactiveLowLoad ? { lowLoad: reactiveLowLoad } : {}) }
+    : undefined;
+  const rule = chooseRule(trials, costRatio, lowLoadCap, reactive).rule;
+  return { rule, trials: reactive ? [...trials, reactive] : trials, samples, overlapHoursPerInterruptionHour: costRatio, baselines, reactiveLowLoad };
 }
 
 export interface RuleScores {
@@ -116,6 +121,11 @@ export async function scoreRules(request: CalibrationRequest, options: WorkOptio
   const reactive = baselinePolicies.findIndex((p) => p.kind === 'reactive');
   if (reactive < 0) return { trials, baselines, samples: indices.length };
   const low = indices.filter((i) => loadLevelOf(byBaseline[reactive].get(i)!.rewardSeconds / 3600) === 'low');
+  // Each rule against reactive, sample by sample: whether the samples show it worse beyond chance (chooseRule).
+  const R = request.overlapHoursPerInterruptionHour ?? 1;
+  const costOf = (rewardSeconds: number): number => (rewardSeconds >= 0 ? rewardSeconds / 3600 : -rewardSeconds / 3600 / R);
+  const versus = (r: number, of: readonly number[]) => pairedDifference(of.map((i) => costOf(byRule[r].get(i)!.rewardSeconds) - costOf(byBaseline[reactive].get(i)!.rewardSeconds)));
+  trials.forEach((t, r) => (t.vsReactive = { all: versus(r, indices), ...(low.length > 0 ? { lowLoad: versus(r, low) } : {}) }));
   if (low.length === 0) return { trials, baselines, samples: indices.length };
   trials.forEach((t, r) => (t.lowLoad = rewardStats(low.map((i) => byRule[r].get(i)!.rewardSeconds / 3600))));
   return { trials, baselines, samples: indices.length, reactiveLowLoad: rewardStats(low.map((i) => byBaseline[reactive].get(i)!.rewardSeconds / 3600)) };

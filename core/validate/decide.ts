@@ -26,7 +26,7 @@ export type DecisionRule =
        * most of those crossings.
        */
       confirmations?: number;
-      /** Never submit more than this many hours before pred's end (absent: no cap). */
+      /** Never submit more than this many hours before pred's end (absent: no cap; 0: only at its end, as reactive). */
       maxLeadHours?: number;
     }
   /**
@@ -109,13 +109,13 @@ export const DecisionRuleSchema = z.discriminatedUnion('kind', [
     lowHours: z.number(),
     highHours: z.number(),
     confirmations: z.number().int().min(1).optional(),
-    maxLeadHours: z.number().positive().optional(),
+    maxLeadHours: z.number().nonnegative().optional(),
   }),
   z.strictObject({
     kind: z.literal('risk'),
     threshold: z.number().min(0).max(1),
     confirmations: z.number().int().min(1).optional(),
-    maxLeadHours: z.number().positive().optional(),
+    maxLeadHours: z.number().nonnegative().optional(),
   }),
   z.strictObject({ kind: z.literal('policy'), mode: z.enum(['greedy', 'sample']), seed: z.number().int() }),
 ]).refine((r) => r.kind !== 'regressor' || r.lowHours <= r.highHours, { message: 'lowHours must not exceed highHours' });
@@ -125,6 +125,7 @@ export function describeRule(rule: DecisionRule): string {
   if (rule.kind === 'policy') return rule.mode === 'greedy' ? "submit on the model's likelier action" : `submit on a draw from the model's action probabilities (seed ${rule.seed})`;
   const n = rule.confirmations ?? 1;
   const confirm = n === 1 ? 'at the first decision' : `once ${n} consecutive decisions (10 minutes apart) agree`;
+  if (rule.maxLeadHours === 0) return "submit when the predecessor ends, as reactive (calibration's held-out samples showed the model's rules worse than reactive)";
   const cap = rule.maxLeadHours === undefined ? '' : `, never more than ${rule.maxLeadHours} h before the predecessor's end`;
   if (rule.kind === 'risk') return `submit when the chance that submitting now still interrupts reaches ${rule.threshold}, ${confirm}${cap}`;
   return `submit when the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h, ${confirm}${cap}`;

@@ -39,7 +39,7 @@ describe("a run's model fit", () => {
       metrics: { trainRows: 252, heldOutWaitMaeHours: 0.25 },
       trainRows: 252,
       heldOutRows: 133,
-      calibration: { rule: 'submit when the predicted reward is at least -0.1 h (and below 500 h), 2 decisions in a row', samples: 19, candidates: 3 },
+      calibration: { rule: 'submit when the predicted reward lies in [-0.1, 500] h, once 2 consecutive decisions (10 minutes apart) agree', samples: 19, candidates: 3 },
     });
   });
 

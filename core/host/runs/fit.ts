@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { heldOutNames } from '../../held-out-names.js';
 import type { ModelFit } from '../../api/experiment.js';
+import { DecisionRuleSchema, describeRule } from '../../validate/decide.js';
 
 /**
  * What a run's model is and how well it fitted, read from its training and
@@ -80,14 +81,8 @@ export async function readModelFit(stageDirs: ReadonlyMap<string, string>): Prom
   };
 }
 
-/** A submit rule in words (the calibrated threshold and confirmations). */
+/** The rule in the words the report and `mirage policy info` use (decide.ts); a file it does not parse as a rule, as JSON. */
 function ruleText(rule: Record<string, unknown>): string {
-  const n = (v: unknown) => (typeof v === 'number' ? v : null);
-  const confirmations = n(rule.confirmations) ?? 1;
-  const times = confirmations === 1 ? '' : `, ${confirmations} decisions in a row`;
-  if (rule.kind === 'regressor' && n(rule.lowHours) !== null) {
-    return `submit when the predicted reward is at least ${n(rule.lowHours)} h${n(rule.highHours) !== null ? ` (and below ${n(rule.highHours)} h)` : ''}${times}`;
-  }
-  if (rule.kind === 'risk' && n(rule.threshold) !== null) return `submit when the predicted risk reaches ${n(rule.threshold)}${times}`;
-  return JSON.stringify(rule);
+  const parsed = DecisionRuleSchema.safeParse(rule);
+  return parsed.success ? describeRule(parsed.data) : JSON.stringify(rule);
 }
