@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
-import { calibrationCandidates, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { calibrationCandidates, cappedCandidates, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
 import { chosenTrial, meanCostHours as costOf } from '../validate/calibrate.js';
 import type { ThresholdRule } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
@@ -142,7 +142,8 @@ async function ruleInHindsight(
 ): Promise<EvaluationRun['hindsight']> {
   const R = cfg.cost.overlapHoursPerInterruptionHour;
   const candidates = calibrationCandidates(cfg);
-  const key = JSON.stringify({ validation: run.validationKey, overlapHoursPerInterruptionHour: R, candidates });
+  const capped = cappedCandidates(cfg);
+  const key = JSON.stringify({ validation: run.validationKey, overlapHoursPerInterruptionHour: R, candidates, capped });
   const file = join(run.outDir, `hindsight-${run.label}.json`);
   const kept = await readFile(file, 'utf8').then(
     (text) => JSON.parse(text) as { key: string; hindsight: EvaluationRun['hindsight'] },
@@ -159,6 +160,7 @@ async function ruleInHindsight(
       modelDir: run.modelDir,
       backend: cfg.training.backend,
       candidates,
+      capped,
       overlapHoursPerInterruptionHour: R,
     },
     { workers: cfg.workers === 0 ? undefined : cfg.workers, signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, stage: 'rule in hindsight' }) },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
-import { calibrationCandidates, traceRecord } from './run.js';
+import { calibrationCandidates, cappedCandidates, traceRecord } from './run.js';
 
 describe('pipeline config', () => {
   it('defaults reproduce the paper\'s LS6 experiment (with 25 probes a sample, chosen on the training-period folds)', () => {
@@ -102,6 +102,12 @@ describe('pipeline config', () => {
       expect(confirmations({ training })).toEqual([1, 2, 3, 6, 12]);
     }
     expect(caps({ validation: { calibrate: { maxLeadHours: [2, null] } } })).toEqual([2, null]);
+    // wait-risk's caps of 8, 4, 2 and 1 h are offered only where no uncapped rule does no harm (chooseRule); not when the config names caps.
+    const capped = (config: Parameters<typeof parsePipelineConfig>[0]) => cappedCandidates(parsePipelineConfig(config));
+    expect(capped({})).toHaveLength(40);
+    expect([...new Set(capped({}).map((r) => r.maxLeadHours))]).toEqual([8, 4, 2, 1]);
+    expect(capped({ training: { model: 'wait-linear' } })).toEqual([]);
+    expect(capped({ validation: { calibrate: { maxLeadHours: [null] } } })).toEqual([]);
     expect(confirmations({ validation: { calibrate: { confirmations: [1, 3] } } })).toEqual([1, 3]);
   });
 

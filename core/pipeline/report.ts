@@ -118,6 +118,7 @@ function calibrationSection(calibration: Calibration): string[] {
     `was run online; the one of smallest mean cost was chosen, cost = interruption + overlap / ${r} (${r} h of overlap cost as much as 1 h of interruption${r === 1 ? ': the mean |reward|' : ''})` +
       (calibration.reactiveLowLoad
         ? `, among the rules no worse than reactive on the ${calibration.reactiveLowLoad.n} low-load samples (do no harm where the queue is idle); a tie goes to the rule that holds back most. ` +
+          (calibration.capped ? `The ${calibration.capped} rules with a lead cap compete only where no rule without one does no harm. ` : '') +
           'Where the samples show the rule so chosen worse than reactive beyond chance (its mean excess above 1.645 standard errors, on the low-load samples when no rule does no harm, or on all), ' +
           'the model waits like reactive instead (the last row: the reactive baseline on the same samples).'
         : '; a tie goes to the rule that holds back most.'),

@@ -129,17 +129,36 @@ export function uncalibratedRule(config: PipelineConfig): DecisionRule {
 }
 
 /**
- * The confirmations and caps calibration offers when the config names none.
+ * The confirmations and caps calibration offers when the config names none,
+ * and the caps it falls back to only where no uncapped rule does no harm on
+ * the held-out low-load samples (`harmlessCaps`, chooseRule's `capped`).
  * wait-risk holds back by the scheduler's start estimate itself
  * (core/model/wait-risk.ts): hour caps chosen on an idle held-out tail only
  * held it back where the queue was busy, and confirmations, there to skip
  * noisy early crossings, mostly won ties on idle tails and then waited an
  * hour or two too long (LS6 folds: pooled cost 0.823 h with [1, 2, 3, 6,
  * 12], 0.785 h with 1; docs/results.md). The other models see no estimate:
- * without caps they submit hours early into idle queues.
+ * without caps they submit hours early into idle queues. On HPC2N-2002,
+ * whose waits are a large share of the estimate, uncapped wait-risk paid
+ * +0.13 h per low-load validation sample against reactive; with the caps as
+ * a fallback, a 2-hour cap did no harm on the tail and none in validation
+ * (docs/results.md). The other models' candidates hold the caps already.
  */
-export function calibrationDefaults(training: PipelineConfig['training']): { confirmations: number[]; maxLeadHours: (number | null)[] } {
-  return training.model === 'wait-risk' ? { confirmations: [1], maxLeadHours: [null] } : { confirmations: [1, 2, 3, 6, 12], maxLeadHours: [1, 2, 4, 8, null] };
+export function calibrationDefaults(training: PipelineConfig['training']): { confirmations: number[]; maxLeadHours: (number | null)[]; harmlessCaps: number[] } {
+  return training.model === 'wait-risk'
+    ? { confirmations: [1], maxLeadHours: [null], harmlessCaps: [8, 4, 2, 1] }
+    : { confirmations: [1, 2, 3, 6, 12], maxLeadHours: [1, 2, 4, 8, null], harmlessCaps: [] };
+}
+
+/** The capped rules calibration falls back to where no candidate does no harm (none when the config lists its own caps). */
+export function cappedCandidates(config: PipelineConfig): ThresholdRule[] {
+  const c = config.validation.calibrate;
+  if (c.maxLeadHours !== undefined) return [];
+  const defaults = calibrationDefaults(config.training);
+  if (defaults.harmlessCaps.length === 0) return [];
+  const confirmations = c.confirmations ?? defaults.confirmations;
+  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, confirmations, defaults.harmlessCaps);
+  return candidateRules(c.lowHours, confirmations, config.validation.submitIntervalHours[1], defaults.harmlessCaps);
 }
 
 /** The candidate rules calibration tries for the config's model kind. */
@@ -364,9 +383,10 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   if (v.calibrate.enabled && !policyModel) {
     const tuning = await tuningSamples(config, join(datasetStage.dir, DATASET_SUBDIR));
     const candidates = calibrationCandidates(config);
+    const capped = cappedCandidates(config);
     const calibrationStage = await stage(
       'calibration',
-      { tool, trace: traceStage.key, model: trainingStage.key, sim, chain: config.chain, tuning, candidates, cost: config.cost },
+      { tool, trace: traceStage.key, model: trainingStage.key, sim, chain: config.chain, tuning, candidates, capped, cost: config.cost },
       async (dir) => {
         const calibration = await runCalibration(
           {
@@ -378,6 +398,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
             modelDir,
             backend: config.training.backend,
             candidates,
+            capped,
             overlapHoursPerInterruptionHour: config.cost.overlapHoursPerInterruptionHour,
           },
           { workers, signal: options.signal, onProgress: progress },
@@ -411,7 +432,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
     if (calibration) {
       // A model that waits like reactive is drawn on the curve of its first candidates' settings: what it would have done.
-      const candidates = calibrationCandidates(config);
+      const candidates = [...calibrationCandidates(config), ...cappedCandidates(config)];
       const chosen = calibration.rule.maxLeadHours === 0 ? candidates[0] : calibration.rule;
       const curve = candidates.filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
       const scores = await scoreRules(

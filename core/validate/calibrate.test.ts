@@ -136,6 +136,26 @@ describe('submit rule calibration', () => {
     expect(ruleThreshold(chooseRule([risk(0.5, 2.1, 0.05, 0.01, 0.5)], 1, 0.1, reactive).rule)).toBe(0.5);
   });
 
+  it('falls back to a capped rule only where no uncapped one does no harm, and only to one that does none', () => {
+    const stats = (meanInterruptionHours: number) => ({
+      n: 10, meanRewardHours: 0, medianRewardHours: 0, meanInterruptionHours, meanOverlapHours: 0, meanAbsRewardHours: meanInterruptionHours,
+      zeroInterruptionShare: 0, within1hShare: 0, maxInterruptionHours: 0, maxOverlapHours: 0,
+    });
+    const rule = (threshold: number, all: number, low: number, maxLeadHours?: number) => ({
+      rule: { kind: 'risk' as const, threshold, confirmations: 1, ...(maxLeadHours === undefined ? {} : { maxLeadHours }) },
+      stats: stats(all),
+      lowLoad: stats(low),
+    });
+    // Reactive's low-load cost is 0.1 h. Capped: 2 h at 1.5 h (harmless), 1 h at 1.8 h (harmless), 4 h at 1.2 h (harmful).
+    const capped = [rule(0.5, 1.2, 0.12, 4), rule(0.5, 1.5, 0.09, 2), rule(0.5, 1.8, 0.08, 1)];
+    // An uncapped rule does no harm: it is chosen, though capped ones are cheaper or as harmless.
+    expect(chooseRule([rule(0.5, 1.9, 0.1), rule(0.2, 1.0, 0.2)], 1, 0.1, undefined, capped).rule).toEqual({ kind: 'risk', threshold: 0.5, confirmations: 1 });
+    // None does: the cheapest harmless capped rule (the 2-hour cap), not the cheaper harmful 4-hour one.
+    expect(chooseRule([rule(0.5, 1.0, 0.2), rule(0.2, 0.9, 0.3)], 1, 0.1, undefined, capped).rule.maxLeadHours).toBe(2);
+    // No capped rule does no harm either: the uncapped rules of least low-load cost, as without caps.
+    expect(chooseRule([rule(0.5, 1.0, 0.2), rule(0.2, 0.9, 0.3)], 1, 0.1, undefined, [capped[0]]).rule).toEqual({ kind: 'risk', threshold: 0.5, confirmations: 1 });
+  });
+
   it('tests a paired difference by its mean and standard error, computed by hand', () => {
     // Differences 0, 0, 0, 0.4: mean 0.1, squared deviations 3 x 0.01 + 0.09 = 0.12, sample variance 0.04, sd 0.2, se 0.2 / 2 = 0.1.
     const d = pairedDifference([0, 0, 0, 0.4]);

@@ -73,6 +73,8 @@ export interface Calibration {
   baselines?: Record<string, RewardStats>;
   /** Reactive on the low-load samples: the cost a chosen rule may not exceed there (do no harm). */
   reactiveLowLoad?: RewardStats;
+  /** How many of the trials, after the candidates, are capped rules offered only where no candidate does no harm. */
+  capped?: number;
 }
 
 /** The trial of the chosen rule (a Calibration read back from JSON holds equal rules, not the same objects). */
@@ -110,30 +112,47 @@ export function moreCautious(a: ThresholdRule, b: ThresholdRule): boolean {
  * low-load cap (reactive's cost on the low-load samples), only rules at or
  * under it there compete (do no harm where the queue is idle).
  *
- * When none is, the candidates of least low-load cost compete; but given
- * `reactive`, the rule that waits like reactive (waitLikeReactive, scored as
- * the reactive baseline on the same samples), that rule is chosen instead
- * when the samples show the chosen candidate worse than reactive beyond
- * chance (significantlyWorse): on the low-load samples where none does no
- * harm, or on all of them. A small excess on an idle tail (one early
- * submission) keeps the model, which may still gain where validation is
- * busier; a consistent one means it would harm idle periods.
+ * When none is, those of the `capped` trials that are compete: the same
+ * rules with a cap on the lead, offered only then, so that a tie on an idle tail never
+ * picks a cap (a model that holds back by the start estimate itself gains
+ * nothing from one there). When none of those is either, the candidates of
+ * least low-load cost compete; but given `reactive`, the rule that waits
+ * like reactive (waitLikeReactive, scored as the reactive baseline on the
+ * same samples), that rule is chosen instead when the samples show the
+ * chosen candidate worse than reactive beyond chance (significantlyWorse):
+ * on the low-load samples where none does no harm, or on all of them. A
+ * small excess on an idle tail (one early submission) keeps the model,
+ * which may still gain where validation is busier; a consistent one means
+ * it would harm idle periods.
  */
-export function chooseRule(trials: readonly RuleTrial[], overlapHoursPerInterruptionHour = 1, lowLoadCapHours?: number, reactive?: RuleTrial): RuleTrial {
+export function chooseRule(
+  trials: readonly RuleTrial[],
+  overlapHoursPerInterruptionHour = 1,
+  lowLoadCapHours?: number,
+  reactive?: RuleTrial,
+  capped: readonly RuleTrial[] = [],
+): RuleTrial {
   if (trials.length === 0) throw new Error('calibration: no candidate rules');
   const cost = (s: RewardStats): number => meanCostHours(s, overlapHoursPerInterruptionHour);
   let pool: readonly RuleTrial[] = trials;
+  let harmful = false;
   if (lowLoadCapHours !== undefined && trials.every((t) => t.lowLoad)) {
-    const eligible = trials.filter((t) => cost(t.lowLoad!) <= lowLoadCapHours + 1e-9);
-    const least = trials.reduce((m, t) => Math.min(m, cost(t.lowLoad!)), Infinity);
-    pool = eligible.length > 0 ? eligible : trials.filter((t) => cost(t.lowLoad!) <= least + 1e-9);
+    const harmless = (t: RuleTrial): boolean => t.lowLoad !== undefined && cost(t.lowLoad) <= lowLoadCapHours + 1e-9;
+    const eligible = trials.filter(harmless);
+    const eligibleCapped = capped.filter(harmless);
+    if (eligible.length > 0) pool = eligible;
+    else if (eligibleCapped.length > 0) pool = eligibleCapped;
+    else {
+      const least = trials.reduce((m, t) => Math.min(m, cost(t.lowLoad!)), Infinity);
+      pool = trials.filter((t) => cost(t.lowLoad!) <= least + 1e-9);
+      harmful = true;
+    }
   }
   const best = pool.reduce((a, b) => {
     const d = cost(b.stats) - cost(a.stats);
     return d < -1e-9 || (d <= 1e-9 && moreCautious(b.rule, a.rule)) ? b : a;
   });
-  // best.lowLoad above the cap: no candidate did no harm.
-  const harms = lowLoadCapHours !== undefined && best.lowLoad !== undefined && cost(best.lowLoad) > lowLoadCapHours + 1e-9 && significantlyWorse(best.vsReactive?.lowLoad);
+  const harms = harmful && significantlyWorse(best.vsReactive?.lowLoad);
   return reactive && (harms || significantlyWorse(best.vsReactive?.all)) ? reactive : best;
 }
 

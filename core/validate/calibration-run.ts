@@ -26,6 +26,8 @@ export interface CalibrationRequest {
   modelDir: string;
   backend?: BackendChoice;
   candidates: readonly ThresholdRule[];
+  /** Rules with a lead cap, chosen only where no candidate does no harm (chooseRule's `capped`); default none. */
+  capped?: readonly ThresholdRule[];
   /** Hours of overlap worth one hour of interruption (default 1: mean |reward|). */
   overlapHoursPerInterruptionHour?: number;
   /** Also score the reactive and average baselines on the samples (default true). */
@@ -40,15 +42,27 @@ const TUNING_BASELINES: BaselinePolicy[] = [{ kind: 'reactive' }, { kind: 'avera
  * samples per task, every candidate scored in one pass over it.
  */
 export async function runCalibration(request: CalibrationRequest, options: WorkOptions & { workers?: number } = {}): Promise<Calibration> {
-  const { trials, baselines, samples, reactiveLowLoad } = await scoreRules(request, options, 'calibrate');
+  const capped = request.capped ?? [];
+  const scored = await scoreRules({ ...request, candidates: [...request.candidates, ...capped] }, options, 'calibrate');
+  const { baselines, samples, reactiveLowLoad } = scored;
+  const trials = scored.trials.slice(0, request.candidates.length);
+  const cappedTrials = scored.trials.slice(request.candidates.length);
   const costRatio = request.overlapHoursPerInterruptionHour ?? 1;
   const lowLoadCap = reactiveLowLoad ? meanCostHours(reactiveLowLoad, costRatio) : undefined;
   // Waiting like reactive decides as the reactive baseline did on these samples, so its scores are the baseline's.
   const reactive: RuleTrial | undefined = baselines.reactive
     ? { rule: waitLikeReactive(request.candidates), stats: baselines.reactive, ...(reactiveLowLoad ? { lowLoad: reactiveLowLoad } : {}) }
     : undefined;
-  const rule = chooseRule(trials, costRatio, lowLoadCap, reactive).rule;
-  return { rule, trials: reactive ? [...trials, reactive] : trials, samples, overlapHoursPerInterruptionHour: costRatio, baselines, reactiveLowLoad };
+  const rule = chooseRule(trials, costRatio, lowLoadCap, reactive, cappedTrials).rule;
+  return {
+    rule,
+    trials: [...trials, ...cappedTrials, ...(reactive ? [reactive] : [])],
+    samples,
+    overlapHoursPerInterruptionHour: costRatio,
+    baselines,
+    reactiveLowLoad,
+    ...(cappedTrials.length > 0 ? { capped: cappedTrials.length } : {}),
+  };
 }
 
 export interface RuleScores {

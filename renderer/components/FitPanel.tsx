@@ -60,7 +60,7 @@ export function FitPanel({ fit }: { fit: ModelFit }) {
           {fit.calibration && (
             <tr data-metric="rule">
               <td>submit rule{fit.calibration.samples !== null ? `, calibrated on ${formatInt(fit.calibration.samples)} held-out training samples` : ''}</td>
-              <td className="num" data-testid="fit-rule">
+              <td className="fit-rule" data-testid="fit-rule">
                 {fit.calibration.rule}
               </td>
             </tr>
