@@ -7,7 +7,7 @@ import { saveWaitModel } from '../model/wait-model.js';
 import { fitWaitKind } from '../train/wait.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { keptTrainingSamples } from '../pipeline/config.js';
-import { calibrationCandidates, cappedCandidates } from '../pipeline/run.js';
+import { calibrationRules } from '../pipeline/run.js';
 import type { WorkOptions } from '../progress.js';
 import { parseClock } from '../trace/index.js';
 import { chosenTrial, meanCostHours } from '../validate/calibrate.js';
@@ -72,8 +72,7 @@ export async function learningCurve(
             schedule,
             indices: tuning,
             modelDir,
-            candidates: calibrationCandidates({ ...config, training: { ...config.training, model } }),
-            capped: cappedCandidates({ ...config, training: { ...config.training, model } }),
+            ...calibrationRules({ ...config, training: { ...config.training, model } }),
             overlapHoursPerInterruptionHour: config.cost.overlapHoursPerInterruptionHour,
           },
           { signal: options.signal, onProgress: options.onProgress },

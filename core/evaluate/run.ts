@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
-import { calibrationCandidates, cappedCandidates, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { calibrationRules, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
 import { chosenTrial, meanCostHours as costOf } from '../validate/calibrate.js';
 import type { ThresholdRule } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
@@ -141,8 +141,7 @@ async function ruleInHindsight(
   options: EvaluationOptions,
 ): Promise<EvaluationRun['hindsight']> {
   const R = cfg.cost.overlapHoursPerInterruptionHour;
-  const candidates = calibrationCandidates(cfg);
-  const capped = cappedCandidates(cfg);
+  const { candidates, capped } = calibrationRules(cfg);
   const key = JSON.stringify({ validation: run.validationKey, overlapHoursPerInterruptionHour: R, candidates, capped });
   const file = join(run.outDir, `hindsight-${run.label}.json`);
   const kept = await readFile(file, 'utf8').then(

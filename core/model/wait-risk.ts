@@ -193,7 +193,10 @@ const SHARE_MIN_ROWS = 20;
 /**
  * Which quantile of wait / estimate: chosen on the LS6 training-period folds
  * (pooled fold cost 1.051 h at 0.1, 0.823 h at 0.25, 0.860 h at 0.5, where the
- * low-load samples also paid more than reactive).
+ * low-load samples also paid more than reactive). Swept again with one
+ * decision and no caps: 0.3 and 0.4 cost less on the folds, not
+ * significantly, and significantly more on the low-load samples
+ * (docs/results.md).
  */
 const SHARE_QUANTILE = 0.25;
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../model/backend-choice.js';
 import { BACKEND_NAMES, mergeConfig, parsePipelineConfig, PipelineConfigSchema } from './config.js';
 import { listPresets, loadPipelineConfig, readPreset } from './presets.js';
-import { calibrationCandidates, cappedCandidates, traceRecord } from './run.js';
+import { calibrationRules, traceRecord } from './run.js';
 
 describe('pipeline config', () => {
   it('defaults reproduce the paper\'s LS6 experiment (with 25 probes a sample, chosen on the training-period folds)', () => {
@@ -90,7 +90,7 @@ describe('pipeline config', () => {
   });
 
   it('offers wait-risk one decision and no hour cap, since it holds back by the start estimate; other models confirmations and caps; a config may ask for them', () => {
-    const rules = (config: Parameters<typeof parsePipelineConfig>[0]) => calibrationCandidates(parsePipelineConfig(config));
+    const rules = (config: Parameters<typeof parsePipelineConfig>[0]) => calibrationRules(parsePipelineConfig(config)).candidates;
     const caps = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(rules(config).map((r) => r.maxLeadHours ?? null))];
     const confirmations = (config: Parameters<typeof parsePipelineConfig>[0]) => [...new Set(rules(config).map((r) => r.confirmations))];
     // wait-risk: the 10 thresholds alone.
@@ -103,7 +103,7 @@ describe('pipeline config', () => {
     }
     expect(caps({ validation: { calibrate: { maxLeadHours: [2, null] } } })).toEqual([2, null]);
     // wait-risk's caps of 8, 4, 2 and 1 h are offered only where no uncapped rule does no harm (chooseRule); not when the config names caps.
-    const capped = (config: Parameters<typeof parsePipelineConfig>[0]) => cappedCandidates(parsePipelineConfig(config));
+    const capped = (config: Parameters<typeof parsePipelineConfig>[0]) => calibrationRules(parsePipelineConfig(config)).capped;
     expect(capped({})).toHaveLength(40);
     expect([...new Set(capped({}).map((r) => r.maxLeadHours))]).toEqual([8, 4, 2, 1]);
     expect(capped({ training: { model: 'wait-linear' } })).toEqual([]);

@@ -11,7 +11,7 @@ import type { Calibration } from '../validate/calibrate.js';
 import { parseRewardsCsv } from '../validate/rewards-csv.js';
 import { parsePipelineConfig } from './config.js';
 import type { PipelineConfigInput } from './config.js';
-import { calibrationCandidates, runPipeline, uncalibratedRule } from './run.js';
+import { calibrationRules, runPipeline, uncalibratedRule } from './run.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 
@@ -40,7 +40,7 @@ describe('training.target in the experiment config', () => {
     expect(() => parsePipelineConfig({ training: { model: 'moe', target: 'median' } })).toThrow(/training\.target/);
     const risk = parsePipelineConfig({ training: { model: 'transformer', target: 'wait-risk' }, cost: { overlapHoursPerInterruptionHour: 3 } });
     expect(uncalibratedRule(risk)).toEqual({ kind: 'risk', threshold: 0.25 });
-    expect(calibrationCandidates(risk).every((r) => r.kind === 'risk')).toBe(true);
+    expect(calibrationRules(risk).candidates.every((r) => r.kind === 'risk')).toBe(true);
     // Absent: the reward, as before (and the parsed config has no target key, so earlier runs' stage keys stay).
     const reward = parsePipelineConfig({ training: { model: 'transformer' } });
     expect(reward.training).not.toHaveProperty('target');

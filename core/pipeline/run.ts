@@ -150,25 +150,23 @@ export function calibrationDefaults(training: PipelineConfig['training']): { con
     : { confirmations: [1, 2, 3, 6, 12], maxLeadHours: [1, 2, 4, 8, null], harmlessCaps: [] };
 }
 
-/** The capped rules calibration falls back to where no candidate does no harm (none when the config lists its own caps). */
-export function cappedCandidates(config: PipelineConfig): ThresholdRule[] {
-  const c = config.validation.calibrate;
-  if (c.maxLeadHours !== undefined) return [];
-  const defaults = calibrationDefaults(config.training);
-  if (defaults.harmlessCaps.length === 0) return [];
-  const confirmations = c.confirmations ?? defaults.confirmations;
-  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, confirmations, defaults.harmlessCaps);
-  return candidateRules(c.lowHours, confirmations, config.validation.submitIntervalHours[1], defaults.harmlessCaps);
-}
-
-/** The candidate rules calibration tries for the config's model kind. */
-export function calibrationCandidates(config: PipelineConfig): ThresholdRule[] {
+/**
+ * The rules calibration tries for the config's model kind: its candidates,
+ * and the capped rules it falls back to where no candidate does no harm
+ * (none when the config lists its own caps).
+ */
+export function calibrationRules(config: PipelineConfig): { candidates: ThresholdRule[]; capped: ThresholdRule[] } {
   const c = config.validation.calibrate;
   const defaults = calibrationDefaults(config.training);
   const confirmations = c.confirmations ?? defaults.confirmations;
-  const caps = (c.maxLeadHours ?? defaults.maxLeadHours).map((cap) => cap ?? undefined);
-  if (predictsRisk(config.training)) return candidateRiskRules(c.thresholds, confirmations, caps);
-  return candidateRules(c.lowHours, confirmations, config.validation.submitIntervalHours[1], caps);
+  const withCaps = (caps: readonly (number | undefined)[]): ThresholdRule[] =>
+    predictsRisk(config.training)
+      ? candidateRiskRules(c.thresholds, confirmations, caps)
+      : candidateRules(c.lowHours, confirmations, config.validation.submitIntervalHours[1], caps);
+  return {
+    candidates: withCaps((c.maxLeadHours ?? defaults.maxLeadHours).map((cap) => cap ?? undefined)),
+    capped: c.maxLeadHours === undefined && defaults.harmlessCaps.length > 0 ? withCaps(defaults.harmlessCaps) : [],
+  };
 }
 export const MODEL_SUBDIR = 'model';
 /**
@@ -382,8 +380,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
   let calibration: Calibration | null = null;
   if (v.calibrate.enabled && !policyModel) {
     const tuning = await tuningSamples(config, join(datasetStage.dir, DATASET_SUBDIR));
-    const candidates = calibrationCandidates(config);
-    const capped = cappedCandidates(config);
+    const { candidates, capped } = calibrationRules(config);
     const calibrationStage = await stage(
       'calibration',
       { tool, trace: traceStage.key, model: trainingStage.key, sim, chain: config.chain, tuning, candidates, capped, cost: config.cost },
@@ -432,9 +429,10 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
     if (calibration) {
       // A model that waits like reactive is drawn on the curve of its first candidates' settings: what it would have done.
-      const candidates = [...calibrationCandidates(config), ...cappedCandidates(config)];
-      const chosen = calibration.rule.maxLeadHours === 0 ? candidates[0] : calibration.rule;
-      const curve = candidates.filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
+      const { candidates, capped } = calibrationRules(config);
+      const rules = [...candidates, ...capped];
+      const chosen = calibration.rule.maxLeadHours === 0 ? rules[0] : calibration.rule;
+      const curve = rules.filter((r) => r.confirmations === chosen.confirmations && r.maxLeadHours === chosen.maxLeadHours);
       const scores = await scoreRules(
         { tracePath: options.tracePath, format: config.trace.format, sim, schedule: pipelineSchedule(config, 'validation'), modelDir: validatedModelDir, backend: config.training.backend, candidates: curve, baselines: false },
         { workers, signal: options.signal, onProgress: progress },

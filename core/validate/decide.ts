@@ -123,9 +123,9 @@ export const DecisionRuleSchema = z.discriminatedUnion('kind', [
 /** The rule in words, for reports, `mirage policy info` and the provisioner's log. */
 export function describeRule(rule: DecisionRule): string {
   if (rule.kind === 'policy') return rule.mode === 'greedy' ? "submit on the model's likelier action" : `submit on a draw from the model's action probabilities (seed ${rule.seed})`;
+  if (rule.maxLeadHours === 0) return "submit when the predecessor ends, as reactive (calibration's held-out samples showed the model's rules worse than reactive)";
   const n = rule.confirmations ?? 1;
   const confirm = n === 1 ? 'at the first decision' : `once ${n} consecutive decisions (10 minutes apart) agree`;
-  if (rule.maxLeadHours === 0) return "submit when the predecessor ends, as reactive (calibration's held-out samples showed the model's rules worse than reactive)";
   const cap = rule.maxLeadHours === undefined ? '' : `, never more than ${rule.maxLeadHours} h before the predecessor's end`;
   if (rule.kind === 'risk') return `submit when the chance that submitting now still interrupts reaches ${rule.threshold}, ${confirm}${cap}`;
   return `submit when the predicted reward lies in [${rule.lowHours}, ${rule.highHours}] h, ${confirm}${cap}`;
