@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { inWords } from '../files/errors.js';
 import { formatClock, parseClock, parseTimeRange } from '../trace/index.js';
+import { MAX_CHAIN_JOB_MINUTES } from '../sim/config.js';
 
 /** Option parsers and error reporting shared by the `mirage` sub-commands. */
 
@@ -42,6 +43,11 @@ export function finiteNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('a number');
   return n;
+}
+
+/** Limit (and run time) of the chain jobs, minutes: the bound every input shares (core/sim/chain.ts). */
+export function jobMinutesArg(value: string): number {
+  return wholeNumber(value, 1, MAX_CHAIN_JOB_MINUTES);
 }
 
 /** Successor submit times per sample: at least the predecessor's submit and end. */

@@ -56,6 +56,16 @@ describe('mirage chain', () => {
     expect(out.stdout).toContain('2023-03-02T12:00:00  2023-03-04T12:00:00  0 min');
   });
 
+  it('--job-minutes sets the chain jobs\' limit and run time', async () => {
+    // The golden sample above: pred submitted and started at 2023-03-04T12:00:00, so 12-h jobs end at midnight.
+    const out = await mirage('chain', ...schedule, '--start', '2023-03-02T12:00:00', '--samples', '1', '--job-minutes', '720', '--policy', 'probes', '--probes', '2', '--json');
+    expect(out.exitCode, out.stderr).toBe(0);
+    const first = (JSON.parse(out.stdout) as ChainDoc).samples[0];
+    expect(first).toMatchObject({ predStart: '2023-03-04T12:00:00', predEnd: '2023-03-05T00:00:00' });
+    expect(first.runs[1].submit).toBe('2023-03-05T00:00:00');
+    await expect(mirage('chain', ...schedule, '--start', '2023-03-01T00:00:00', '--job-minutes', '0')).rejects.toThrow(/--job-minutes.*whole number from 1 to 527,040/);
+  });
+
   it('refuses a bad flag with a clear message', async () => {
     await expect(mirage('chain', ...schedule, '--start', '2023-03-01', '--policy', 'probes', '--probes', '1')).rejects.toThrow(/--probes.*whole number >= 2/);
     const out = await mirage('chain', ...schedule, '--start', '2023-03-01T00:00:00', '--job-nodes', '100');

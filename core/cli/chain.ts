@@ -11,7 +11,7 @@ import type { Capacity, LoadedTrace, LoadOptions, SizeUnit, TraceFormat } from '
 import { assumptionNotes, describeCapacity, formatClock, loadTraceFile, resolveCapacity, SIZE_UNITS, TRACE_FORMATS } from '../trace/index.js';
 import type { ChainWork } from '../pipeline/limits.js';
 import { checkFits, estimateChain, machineRoom } from '../pipeline/limits.js';
-import { clockArg, errorLine, nodesArg, positiveInt, positiveNumber, probesArg, rangeArg, terminalSafe } from './args.js';
+import { clockArg, errorLine, jobMinutesArg, nodesArg, positiveInt, positiveNumber, probesArg, rangeArg, terminalSafe } from './args.js';
 import { progressReporter } from './progress.js';
 
 /** The flags addChainScheduleOptions defines, as commander hands them over. */
@@ -24,6 +24,8 @@ export interface ChainScheduleFlags {
   warmupDays: number;
   workloadDays: number;
   jobNodes: number;
+  /** Undefined: the reference's 48 h (CHAIN_JOB_MINUTES). */
+  jobMinutes?: number;
   exclude: Array<{ fromSec: number; toSec: number }>;
   /** Undefined: resolved from the trace (core/trace resolveCapacity). */
   nodes?: number;
@@ -58,6 +60,7 @@ export function addChainScheduleOptions(command: Command, options: { enforceRequ
     .option('--warmup-days <d>', 'days simulated before the predecessor is submitted', nonNegativeNumber, 2)
     .option('--workload-days <d>', 'days of trace submissions each sample replays', positiveNumber, 5)
     .option('--job-nodes <n>', 'size of the predecessor and successor jobs, in --unit (nodes, or GPUs)', positiveInt, 1)
+    .option('--job-minutes <m>', "time limit (and run time) of the predecessor and successor jobs, minutes (default: 2880, the reference's 48 h; use the cluster's own cap where it is shorter)", jobMinutesArg)
     .option('--exclude <from,to>', 'skip samples starting in [from, to) and the jobs submitted then (repeatable)', rangeArg, [] as Array<{ fromSec: number; toSec: number }>)
     .option(
       '--nodes <n>',
@@ -114,6 +117,7 @@ export function chainScheduleFromFlags(flags: ChainScheduleFlags, work: Partial<
     warmupDays: flags.warmupDays,
     workloadDays: flags.workloadDays,
     jobNodes: flags.jobNodes,
+    ...(flags.jobMinutes !== undefined ? { jobMinutes: flags.jobMinutes } : {}),
     ...(flags.exclude.length > 0 ? { exclude: flags.exclude } : {}),
   });
 }

@@ -63,6 +63,34 @@ describe('mirage validate --policy, mirage policy info', () => {
     expect(parsed.manifest).toEqual(JSON.parse(await readFile(join(bundleDir, 'mirage-policy.json'), 'utf8')));
   });
 
+  it('validates a bundle in the setup it was validated in, unless the command line says otherwise, and then notes it', async () => {
+    // A bundle of 2-node, 12-h chain jobs on a 60-node cluster (its model and rule are the first test's).
+    const setupDir = join(root, 'bundle-12h');
+    const manifest = JSON.parse(await readFile(join(bundleDir, 'mirage-policy.json'), 'utf8')) as { cluster: { trace: { name: string; sha256: string } } } & Parameters<typeof writePolicyBundle>[1];
+    await writePolicyBundle(setupDir, {
+      modelDir,
+      name: 'model-wait',
+      rule: manifest.rule,
+      ruleSource: 'calibrated',
+      cluster: { ...manifest.cluster, nodes: 60, jobNodes: 2, jobMinutes: 720 },
+      evaluation: manifest.evaluation,
+    });
+    const run = await mirage('validate', ...schedule, '--baselines', 'reactive', '--policy', setupDir, '--out', join(root, 'setup'));
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('note:');
+    const summary = await readValidationSummary(join(root, 'setup'));
+    expect(summary.run).toMatchObject({ nodes: 60, jobNodes: 2, jobMinutes: 720 });
+    // Reactive there is what `mirage chain` gives for the same setup spelt out in flags.
+    const chain = await mirage('chain', ...schedule.slice(0, 6), '--nodes', '60', '--job-nodes', '2', '--job-minutes', '720', '--policy', 'reactive', '--json');
+    const reactive = (JSON.parse(chain.stdout) as { samples: { runs: { rewardSeconds: number }[] }[] }).samples.map((x) => Math.max(x.runs[0].rewardSeconds, 0) / 3600);
+    expect(summary.policies.find((p) => p.policy === 'reactive')!.meanInterruptionHours).toBeCloseTo(reactive.reduce((a, b) => a + b, 0) / reactive.length, 9);
+
+    const other = await mirage('validate', ...schedule, '--baselines', 'reactive', '--policy', setupDir, '--job-nodes', '1', '--out', join(root, 'setup-other'));
+    expect(other.exitCode, other.stderr).toBe(0);
+    expect(other.stderr).toContain('note: --job-nodes 1: the bundle was validated with 2-node chain jobs');
+    expect((await readValidationSummary(join(root, 'setup-other'))).run).toMatchObject({ nodes: 60, jobNodes: 1, jobMinutes: 720 });
+  });
+
   it('refuses rule flags beside a bundle, and folders that are not bundles, on one line', async () => {
     const flagged = await mirage('validate', ...schedule, '--policy', bundleDir, '--confirmations', '1', '--out', join(root, 'x'));
     expect(flagged.exitCode).toBe(1);

@@ -15,6 +15,7 @@ import { addChainScheduleOptions, chainScheduleFromFlags, loadChainTrace } from 
 import type { ChainScheduleFlags } from './chain.js';
 import { progressReporter } from './progress.js';
 import { makeDir } from '../files/dirs.js';
+import { CHAIN_JOB_MINUTES } from '../sim/config.js';
 import { nonNegativeInt, outPath, positiveInt, reportErrors } from './args.js';
 
 interface ValidateFlags extends ChainScheduleFlags {
@@ -84,7 +85,8 @@ export function registerValidateCommands(program: Command): void {
         await makeDir(flags.out); // one level at a time: recursive mkdir loops forever under /proc
         const shard = flags.shard === undefined ? null : parseShard(flags.shard);
         const baselines = parseBaselines(flags.baselines, flags);
-        const policy = POLICY_KINDS.includes(flags.policy) ? await policyUnderTest(flags) : await bundlePolicy(flags, command);
+        const { policy, notes } = POLICY_KINDS.includes(flags.policy) ? { policy: await policyUnderTest(flags), notes: [] } : await bundlePolicy(flags, command);
+        for (const note of notes) process.stderr.write(`note: ${note}\n`);
         const progress = progressReporter({ json: flags.json });
         const abort = new AbortController();
         const stop = (): void => abort.abort(new DOMException('interrupted', 'AbortError'));
@@ -182,8 +184,15 @@ async function policyUnderTest(flags: ValidateFlags): Promise<ValidationPolicy> 
 export const POLICY_KINDS: readonly string[] = ['reactive', 'average', 'quantile', 'model'];
 const RULE_FLAGS = ['model', 'interval', 'confirmations', 'greedy', 'sample', 'seed'] as const;
 
-/** --policy <bundle>: the bundle's model under the rule it was validated with (core/policy, the loader provision uses too). */
-async function bundlePolicy(flags: ValidateFlags, command: Command): Promise<ValidationPolicy> {
+/**
+ * --policy <bundle>: the bundle's model under the rule it was validated with
+ * (core/policy, the loader provision uses too), in the setup it was validated
+ * in: its chain jobs' size and limit, its unit and cluster size, where the
+ * command line gives none (flags is updated). Where it gives others, a note
+ * says so: validating a policy elsewhere is a fair question, but should not
+ * happen by accident (48-h jobs for a policy of 12-h ones).
+ */
+async function bundlePolicy(flags: ValidateFlags, command: Command): Promise<{ policy: ValidationPolicy; notes: string[] }> {
   const given = RULE_FLAGS.filter((k) => command.getOptionValueSource(k) === 'cli');
   if (given.length > 0) {
     throw new Error(
@@ -191,7 +200,19 @@ async function bundlePolicy(flags: ValidateFlags, command: Command): Promise<Val
     );
   }
   const bundle = await loadPolicyBundle(flags.policy);
-  return { kind: 'model', modelDir: bundle.modelDir, rule: bundle.rule, backend: flags.backend, label: flags.label ?? bundle.manifest.name };
+  const c = bundle.manifest.cluster;
+  const notes: string[] = [];
+  const setup = <K extends 'jobNodes' | 'jobMinutes' | 'unit' | 'nodes'>(key: K, flag: string, value: ValidateFlags[K], what: string): void => {
+    if (command.getOptionValueSource(key) !== 'cli') flags[key] = value;
+    else if (flags[key] !== value) notes.push(`--${flag} ${String(flags[key])}: the bundle was validated with ${what}`);
+  };
+  setup('unit', 'unit', c.unit, `sizes in ${c.unit}`);
+  const unit = c.unit === 'gpus' ? 'GPU' : 'node';
+  setup('nodes', 'nodes', c.nodes, `a ${c.nodes}-${unit} cluster`);
+  setup('jobNodes', 'job-nodes', c.jobNodes, `${c.jobNodes}-${unit} chain jobs`);
+  // The reference's length stays implicit, as when no flag gives it, so such runs keep their bytes.
+  setup('jobMinutes', 'job-minutes', c.jobMinutes === CHAIN_JOB_MINUTES ? undefined : c.jobMinutes, `chain jobs of ${c.jobMinutes} minutes`);
+  return { policy: { kind: 'model', modelDir: bundle.modelDir, rule: bundle.rule, backend: flags.backend, label: flags.label ?? bundle.manifest.name }, notes };
 }
 
 function openUnitInterval(value: string): number {

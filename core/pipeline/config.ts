@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatClock, parseClock } from '../trace/browser.js';
+import { MAX_CHAIN_JOB_MINUTES } from '../sim/config.js';
 
 /**
  * The experiment configuration of `mirage run` (trace -> dataset -> training
@@ -42,7 +43,7 @@ export const ChainConfigSchema = z
     workloadDays: z.number().positive().default(5).describe('Days of trace jobs submitted into each sample\'s simulation'),
     jobMinutes: int
       .min(1)
-      .max(366 * 1440)
+      .max(MAX_CHAIN_JOB_MINUTES)
       .optional()
       .describe("Time limit (and run time) of each chain job, minutes (default 2880, the reference's 48 h; use the cluster's own cap where it is shorter)"),
   })

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { PipelineConfig } from './config.js';
-import { CHAIN_JOB_MINUTES } from '../sim/chain.js';
+import { CHAIN_JOB_MINUTES } from '../sim/config.js';
 import { parseSimConfig } from '../sim/config.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { ValidationSummary } from '../validate/summary.js';

@@ -10,6 +10,7 @@ import type { ValidationSummary } from '../validate/summary.js';
 import { POLICY_DEFAULTS, policyEpisodeRange } from './config.js';
 import type { PipelineConfig } from './config.js';
 import { formatClock } from '../trace/index.js';
+import { CHAIN_JOB_MINUTES } from '../sim/config.js';
 
 export interface PipelineReportInput {
   config: PipelineConfig;
@@ -28,10 +29,22 @@ export interface PipelineReportInput {
   stages: { stage: string; dir: string }[];
 }
 
+/** "88-node" or "8-GPU": sizes count whole nodes or GPUs (sim.unit). */
+function sized(n: number, config: PipelineConfig): string {
+  return `${n}-${config.sim.unit === 'gpus' ? 'GPU' : 'node'}`;
+}
+
+/** The report's line on the chain: its jobs' size and time limit (chain.jobMinutes, the reference's 48 h when absent) and its samples. */
+export function chainLine(config: PipelineConfig): string {
+  const c = config.chain;
+  const minutes = c.jobMinutes ?? CHAIN_JOB_MINUTES;
+  const limit = minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+  return `- Chain: ${sized(c.jobNodes, config)} jobs of ${limit}, a sample every ${c.intervalHours} h, ${c.warmupDays} days of warm-up, ${c.workloadDays} days of workload.`;
+}
+
 /** The experiment's report.md: what ran, the comparison, the charts, where each stage's output is. */
 export function formatPipelineReport(input: PipelineReportInput, outDir: string): string {
   const { config, summary, model } = input;
-  const c = config.chain;
   const metrics = Object.entries(model.metrics)
     .filter(([, v]) => Number.isFinite(v))
     .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
@@ -47,8 +60,8 @@ export function formatPipelineReport(input: PipelineReportInput, outDir: string)
     ...(input.warnings && input.warnings.length > 0 ? ['## Warnings', '', ...input.warnings.map((w) => `- ${w}`), ''] : []),
     '## Setup',
     '',
-    `- Trace: \`${config.trace.path}\` (sha256 ${String(summary.run.traceSha256 ?? '').slice(0, 12)}), ${config.sim.nodes}-node cluster.`,
-    `- Chain: ${c.jobNodes}-node jobs of 48 h, a sample every ${c.intervalHours} h, ${c.warmupDays} days of warm-up, ${c.workloadDays} days of workload.`,
+    `- Trace: \`${config.trace.path}\` (sha256 ${String(summary.run.traceSha256 ?? '').slice(0, 12)}), ${sized(config.sim.nodes, config)} cluster.`,
+    chainLine(config),
     `- Training data: ${config.dataset.samples} samples x ${config.dataset.probes} probes from ${config.dataset.start} (${config.dataset.featureMode} features): ${input.datasetCounts.examples ?? '?'} examples.`,
     `- Model: ${model.kind} (${model.network.type}), trained on ${model.backend}; ${metrics}.`,
     ...(config.training.model === 'policy' ? [policyLine(config)] : []),

@@ -5,7 +5,7 @@ import type { WorkOptions } from '../progress.js';
 import { throwIfAborted } from '../progress.js';
 import type { Job } from '../trace/index.js';
 import type { SimConfig } from './config.js';
-import { simConstants } from './config.js';
+import { CHAIN_JOB_MINUTES, MAX_CHAIN_JOB_MINUTES, simConstants } from './config.js';
 import type { EngineContext, SimEngine } from './engine.js';
 import { FastEngine } from './fast-engine.js';
 import { forecastWaitMinutes } from './forecast.js';
@@ -25,8 +25,6 @@ import { prepareWorkload as prepareTraceWorkload, selectJobs } from './workload.
  * minus predecessor end.
  */
 
-/** Limit and run time of both chain jobs by default (the reference's 2880 minutes). */
-export const CHAIN_JOB_MINUTES = 2880;
 export const PRED_ID = '1000000';
 export const SUCC_ID = '1000001';
 
@@ -43,7 +41,7 @@ export const ChainScheduleSchema = z.strictObject({
   /** Size of each chain job, in the simulator's unit (nodes, or GPUs with `unit: 'gpus'`). */
   jobNodes: z.number().int().min(1),
   /** Limit and run time of each chain job, minutes (default 2880, the reference's; clusters with other caps differ). */
-  jobMinutes: z.number().int().min(1).optional(),
+  jobMinutes: z.number().int().min(1).max(MAX_CHAIN_JOB_MINUTES).optional(),
   /** Samples starting in [fromSec, toSec) are skipped and jobs submitted there are left out (the reference's filter ranges). */
   exclude: z.array(z.strictObject({ fromSec: z.number().int(), toSec: z.number().int() })).optional(),
 });

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** Limit and run time of both chain jobs by default (the reference's 2880 minutes). */
+export const CHAIN_JOB_MINUTES = 2880;
+/** The longest chain job any input may ask for: a year (limits of real clusters are days). */
+export const MAX_CHAIN_JOB_MINUTES = 366 * 1440;
+
 /**
  * Every parameter of the reference simulator's configs (`slurm_config.json`,
  * `backfill_config.json`, the 88-node default) as one validated object, with

@@ -210,7 +210,10 @@ export function validationOutputOf(
     warmupDays: schedule.warmupDays,
     workloadDays: schedule.workloadDays,
     jobNodes: schedule.jobNodes,
+    // Absent at the reference's values (48-h jobs, whole nodes), so summaries of such runs keep their bytes.
+    ...(schedule.jobMinutes !== undefined ? { jobMinutes: schedule.jobMinutes } : {}),
     nodes: sim.nodes,
+    ...(sim.unit !== 'nodes' ? { unit: sim.unit } : {}),
     ...(schedule.exclude ? { exclude: schedule.exclude.map((r) => `${formatClock(r.fromSec)},${formatClock(r.toSec)}`) } : {}),
     policy: describePolicy(policies[0]),
     baselines: policies.slice(1).map(describePolicy),

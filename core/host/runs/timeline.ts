@@ -1,5 +1,6 @@
 import { buildSampleJobs } from '../../sim/sample-jobs.js';
-import { CHAIN_JOB_MINUTES, engineContext, PRED_ID, sampleStartSec, SUCC_ID } from '../../sim/chain.js';
+import { engineContext, PRED_ID, sampleStartSec, SUCC_ID } from '../../sim/chain.js';
+import { CHAIN_JOB_MINUTES } from '../../sim/config.js';
 import type { ChainSchedule } from '../../sim/chain.js';
 import { FastEngine } from '../../sim/fast-engine.js';
 import { selectJobs } from '../../sim/workload.js';

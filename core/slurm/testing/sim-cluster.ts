@@ -1,4 +1,5 @@
-import { CHAIN_JOB_MINUTES, PRED_ID, SUCC_ID, engineContext, sampleStartSec } from '../../sim/chain.js';
+import { PRED_ID, SUCC_ID, engineContext, sampleStartSec } from '../../sim/chain.js';
+import { CHAIN_JOB_MINUTES } from '../../sim/config.js';
 import type { ChainSchedule } from '../../sim/chain.js';
 import type { SimEngine } from '../../sim/engine.js';
 import { FastEngine } from '../../sim/fast-engine.js';
