@@ -19,10 +19,11 @@
  * drain: the start estimate it reads assumes every running job runs to its
  * time limit, and most end well before. So the output is read as 0 while
  * the predecessor's end is further away than `waitShareOfEstimate` times
- * the estimate (the lower quartile of wait / estimate on the training rows):
- * submitting then would leave the successor waiting less than the time left
- * in three cases out of four, and pay overlap. The share scales with the
- * queue: a fixed cap in hours (the rule's maxLeadHours) either holds back
+ * the estimate (the lower quartile of wait / estimate on the training rows).
+ * At that much time left the successor still outwaits the time left in three
+ * training rows out of four, so a submission held back to it seldom pays
+ * overlap; with more time left it pays overlap more often. The share scales
+ * with the queue: a fixed cap in hours (the rule's maxLeadHours) either holds back
  * where the waits are a day long or lets the model submit hours early into
  * an idle queue, and the held-out tail that calibrates it is often too idle
  * to tell which.
@@ -203,7 +204,7 @@ const SHARE_QUANTILE = 0.25;
 /**
  * The lower quartile of wait / start estimate over rows whose estimate is at
  * least half an hour: the share of the estimate that the successor, submitted
- * now, outwaits in three cases out of four.
+ * with that much time left, outwaits in three training rows out of four.
  */
 export function waitShareOfEstimate(waitsHours: readonly number[], estimatesHours: readonly number[]): number {
   const ratios: number[] = [];
