@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mirage } from './testing.js';
 import { folderHashes } from '../testing/files.js';
+import { parseRewardsCsv } from '../validate/rewards-csv.js';
+import type { Comparison } from '../compare/compare.js';
 
 const TRACE = fileURLToPath(new URL('../../assets/traces/ls6-a100.log', import.meta.url));
 const root = await mkdtemp(join(tmpdir(), 'mirage-cli-validate-'));
@@ -29,6 +31,21 @@ describe('mirage validate --shard / validate merge', () => {
     const expected = await folderHashes(join(root, 'whole'));
     expect(Object.keys(expected)).toContain('charts/cdf.svg');
     expect(await folderHashes(join(root, 'merged'))).toEqual(expected);
+  });
+
+  it('compares the policy under test with each baseline, with intervals, in comparison.json and report.md', async () => {
+    const dir = join(root, 'whole');
+    const records = parseRewardsCsv(await readFile(join(dir, 'rewards.csv'), 'utf8'));
+    const hours = (policy: string): number[] => records.filter((r) => r.policy === policy).sort((a, b) => a.index - b.index).map((r) => Math.abs(r.rewardSeconds) / 3600);
+    const [mine, theirs] = [hours('reactive'), hours('average')];
+    const comparison = JSON.parse(await readFile(join(dir, 'comparison.json'), 'utf8')) as Comparison;
+    expect(comparison.model).toBe('reactive');
+    expect(comparison.blockSamples).toBe(42); // (2 + 5 days) x 24 h / 4 h
+    expect(comparison.baselines.map((b) => b.baseline)).toEqual(['average']);
+    expect(comparison.baselines[0].costDifference.estimate).toBeCloseTo(mine.reduce((s, h, i) => s + h - theirs[i], 0) / 3, 9);
+    const report = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(report).toContain('## Is the difference real?');
+    expect(report).toMatch(/^\| average \| -?[0-9.]+ \[/m);
   });
 
   it('reports a missing shard, a bad --shard and a missing --out on one line with exit status 1', async () => {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { BackendChoice } from '../model/backend-choice.js';
@@ -9,7 +9,12 @@ import { loadPolicyBundle } from '../policy/index.js';
 import { WAIT_MODEL_KIND, isWaitModelDir } from '../model/wait-model.js';
 import type { DecisionRule } from '../validate/decide.js';
 import type { BaselinePolicy, ValidationPolicy } from '../validate/policies.js';
-import { summaryTable } from '../validate/report.js';
+import { formatReport, summaryTable } from '../validate/report.js';
+import { RUN_FILES, readValidationRecords, readValidationSummary } from '../validate/output.js';
+import { COMPARISON_FILE, compareToBaselines, comparisonMarkdown, comparisonSentences } from '../compare/compare.js';
+import type { Comparison } from '../compare/compare.js';
+import { replayBlockSamples } from '../compare/stats.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import type { ValidationRequest } from '../validate/run.js';
 import { addChainScheduleOptions, chainScheduleFromFlags, loadChainTrace } from './chain.js';
 import type { ChainScheduleFlags } from './chain.js';
@@ -115,11 +120,12 @@ export function registerValidateCommands(program: Command): void {
           }
           const { runValidation } = await import('../validate/run.js');
           const result = await runValidation(request, options);
+          const comparison = await addComparison(flags.out);
           progress.finish();
           if (flags.json) {
             process.stdout.write(JSON.stringify(result.summary) + '\n');
           } else {
-            process.stdout.write(`${summaryTable(result.summary.policies)}\n\n`);
+            process.stdout.write(`${summaryTable(result.summary.policies)}\n\n${comparisonLines(comparison)}`);
             const model = result.modelCalls > 0 ? `; ${result.modelWindows} model decisions in ${result.modelCalls} calls, ${result.seconds.model.toFixed(1)} s of model time` : '';
             process.stdout.write(`${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (${result.seconds.total.toFixed(1)} s${model})\n`);
           }
@@ -146,10 +152,35 @@ export function registerValidateCommands(program: Command): void {
         if (flags.out === undefined) throw new Error("required option '--out <dir>' not specified");
         const { mergeValidationShards } = await import('../validate/shard.js');
         const summary = await mergeValidationShards(shardDirs, flags.out);
+        const comparison = await addComparison(flags.out);
         if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
-        else process.stdout.write(`${summaryTable(summary.policies)}\n\n${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (from ${shardDirs.length} shards)\n`);
+        else process.stdout.write(`${summaryTable(summary.policies)}\n\n${comparisonLines(comparison)}${flags.out}: reward.log, rewards.csv, summary.json, report.md, charts/ (from ${shardDirs.length} shards)\n`);
       }),
     );
+}
+
+/**
+ * The evidence beside the means, as `mirage run` reports it: the policy under
+ * test (the first of summary.json) against each other policy with 95 %
+ * block-bootstrap intervals (blocks of one replay length) and McNemar's test,
+ * at the reference's cost (1 h of overlap = 1 h of interruption). Written to
+ * comparison.json and as report.md's last section; null where reactive, which
+ * sorts samples into load levels, is the only policy.
+ */
+async function addComparison(dir: string): Promise<Comparison | null> {
+  const summary = await readValidationSummary(dir);
+  const [underTest, ...others] = summary.policies.map((p) => p.policy);
+  if (others.length === 0) return null;
+  const run = summary.run as { warmupDays: number; workloadDays: number; intervalHours: number };
+  const comparison = compareToBaselines([await readValidationRecords(dir)], { model: underTest, overlapHoursPerInterruptionHour: 1, blockSamples: replayBlockSamples(run), baselines: others });
+  await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');
+  await writeFileAtomic(join(dir, RUN_FILES.report), formatReport(summary, { sections: ['## Is the difference real?', '', ...comparisonMarkdown(comparison)] }));
+  return comparison;
+}
+
+/** The comparison's sentences for the terminal, one per baseline. */
+function comparisonLines(comparison: Comparison | null): string {
+  return comparison ? comparisonSentences(comparison).map((s) => `${s}\n`).join('') + '\n' : '';
 }
 
 function parseBaselines(list: string, flags: ValidateFlags): BaselinePolicy[] {

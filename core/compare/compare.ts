@@ -11,7 +11,7 @@ import type { SampleReward } from '../validate/summary.js';
 import { MIN_BLOCKS, blockBootstrapMean, mcNemarExact } from './stats.js';
 import type { BootstrapOptions, Interval, McNemar } from './stats.js';
 
-/** The files `mirage run` writes beside summary.json: the comparison with intervals, and the trade-off chart's data. */
+/** The files written beside summary.json: the comparison with intervals (`mirage run`, `mirage validate`), and the trade-off chart's data (`mirage run`). */
 export const COMPARISON_FILE = 'comparison.json';
 export const TRADEOFF_FILE = 'tradeoff.json';
 

@@ -24,6 +24,11 @@ export interface Interval {
 /** Fewer blocks than this and a block-bootstrap interval is too coarse to call anything significant. */
 export const MIN_BLOCKS = 4;
 
+/** Samples in one replay length (warm-up + workload): the block of the bootstrap, as neighbouring samples replay overlapping weeks. */
+export function replayBlockSamples(chain: { warmupDays: number; workloadDays: number; intervalHours: number }): number {
+  return Math.max(1, Math.round(((chain.warmupDays + chain.workloadDays) * 24) / chain.intervalHours));
+}
+
 /** Splits one group's values (in time order) into consecutive blocks of `blockSize` (the last one may be shorter). */
 export function blocksOf<T>(values: readonly T[], blockSize: number): T[][] {
   if (!(Number.isInteger(blockSize) && blockSize >= 1)) throw new Error(`block size ${blockSize} must be a whole number >= 1`);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { PipelineConfigSchema, keptTrainingSamples } from '../pipeline/config.js';
 import type { EvaluationModel, PipelineConfig } from '../pipeline/config.js';
-import { calibrationRules, modelLabel, pipelineSchedule, replayBlockSamples, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { calibrationRules, modelLabel, pipelineSchedule, runPipeline, validatedModelOf } from '../pipeline/run.js';
+import { replayBlockSamples } from '../compare/stats.js';
 import { chosenTrial, meanCostHours as costOf } from '../validate/calibrate.js';
 import type { ThresholdRule } from '../validate/calibrate.js';
 import { runCalibration } from '../validate/calibration-run.js';
@@ -173,7 +174,7 @@ export async function runEvaluation(config: PipelineConfig, options: EvaluationO
   const plan = evaluationPlan(config);
   const e = config.evaluation;
   const R = config.cost.overlapHoursPerInterruptionHour;
-  const blockSamples = replayBlockSamples(config);
+  const blockSamples = replayBlockSamples(config.chain);
   await mkdir(options.outDir, { recursive: true });
   const runs: EvaluationRun[] = [];
   const records = new Map<EvaluationRun, SampleReward[]>();

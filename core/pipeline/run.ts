@@ -30,6 +30,7 @@ import { runCalibration, scoreRules } from '../validate/calibration-run.js';
 import { COMPARISON_FILE, TRADEOFF_FILE, compareToBaselines } from '../compare/compare.js';
 import type { Comparison } from '../compare/compare.js';
 import { tradeoffData } from '../compare/tradeoff.js';
+import { replayBlockSamples } from '../compare/stats.js';
 import { tradeoffOption } from '../charts/index.js';
 import { renderChartSvg } from '../validate/svg.js';
 import { readValidationRecords, readValidationSummary, RUN_FILES } from '../validate/output.js';
@@ -83,10 +84,6 @@ export interface PipelineResult {
 
 export const DATASET_SUBDIR = 'data';
 
-/** Samples in one replay length (warm-up + workload): the block of the bootstrap, as neighbouring samples replay overlapping weeks. */
-export function replayBlockSamples(config: PipelineConfig): number {
-  return Math.max(1, Math.round(((config.chain.warmupDays + config.chain.workloadDays) * 24) / config.chain.intervalHours));
-}
 export const CALIBRATION_FILE = 'calibration.json';
 
 /**
@@ -423,7 +420,7 @@ export async function runPipeline(config: PipelineConfig, options: PipelineOptio
     );
     // The evidence beside the numbers: intervals of the differences, and the model's threshold curve on these samples.
     const records = await readValidationRecords(dir);
-    const blockSamples = replayBlockSamples(config);
+    const blockSamples = replayBlockSamples(config.chain);
     const R = config.cost.overlapHoursPerInterruptionHour;
     const comparison = compareToBaselines([records], { model: modelLabel(config), overlapHoursPerInterruptionHour: R, blockSamples, baselines: config.validation.baselines.includes('reactive') ? config.validation.baselines : ['reactive', ...config.validation.baselines] });
     await writeFileAtomic(join(dir, COMPARISON_FILE), JSON.stringify(comparison, null, 1) + '\n');

@@ -67,8 +67,8 @@ function runTable(run: Record<string, unknown>): string {
   return ['| setting | value |', '|---|---|', ...rows].join('\n');
 }
 
-/** report.md of a validation run: settings, the comparison tables, the charts (relative SVG links). */
-export function formatReport(summary: ValidationSummary, options: { title?: string; chartDir?: string } = {}): string {
+/** report.md of a validation run: settings, the comparison tables, the charts (relative SVG links), then `sections` (Markdown lines). */
+export function formatReport(summary: ValidationSummary, options: { title?: string; chartDir?: string; sections?: readonly string[] } = {}): string {
   const dir = options.chartDir ?? 'charts';
   const parts = [
     `# ${options.title ?? 'Validation report'}`,
@@ -84,6 +84,7 @@ export function formatReport(summary: ValidationSummary, options: { title?: stri
     runTable(summary.run),
     '',
     ...comparisonSections(summary, dir),
+    ...(options.sections ?? []),
   ];
   return parts.join('\n');
 }
