@@ -8,6 +8,7 @@ import { RISK_FEATURE_NAMES } from './wait-features.js';
 import { loadWaitModel, saveWaitModel } from './wait-model.js';
 import { testWaitRiskModel } from '../policy/testing.js';
 import { RISK_THRESHOLDS_HOURS, WaitRiskModelSchema, fitLogistic, fitWaitRiskModel, heldBack, predictRisk, riskAt, waitShareOfEstimate } from './wait-risk.js';
+import type { WaitRiskModel } from './wait-risk.js';
 
 const SEQ = 144;
 const F = FEATURE_NAMES.length;
@@ -137,5 +138,24 @@ describe('the wait-risk model', () => {
     expect(WaitRiskModelSchema.safeParse(model).success).toBe(true);
     expect(WaitRiskModelSchema.safeParse({ ...model, waitShareOfEstimate: undefined }).error?.issues[0].path).toEqual(['waitShareOfEstimate']);
     expect(WaitRiskModelSchema.safeParse({ ...model, schemaVersion: 2 }).success).toBe(false);
+  });
+
+  it('reads the predecessor\'s end leadMarginHours nearer than it is (version 4)', () => {
+    // Risk falls with the time left (the test model's bias drops by 0.5 per threshold); share 0.25 of an 8 h estimate.
+    const v3 = { ...testWaitRiskModel({ bias: 2 }), schemaVersion: 3 as const, waitShareOfEstimate: 0.25 };
+    const v4 = { ...v3, schemaVersion: 4 as const, leadMarginHours: 1 / 3 };
+    const at = (hoursLeft: number) => windows([{ pred_limit_min: 2880, pred_run_s: 2880 * 60 - hoursLeft * 3600, succ_nodes: 1 }]);
+    const risk = (model: WaitRiskModel, hoursLeft: number): number => predictRisk(model, at(hoursLeft), 1, [8 * 3600])[0];
+    // 2 h 20 min before the end, version 4 decides as version 3 does 2 h before it: no longer held back.
+    expect(risk(v4, 2 + 1 / 3)).toBe(risk(v3, 2));
+    expect(risk(v3, 2 + 1 / 3)).toBe(0);
+    expect(risk(v4, 2.5 + 1 / 3)).toBe(0);
+    expect(risk(v4, 1)).toBe(risk(v3, 2 / 3));
+    expect(risk(v4, 1)).toBeGreaterThan(risk(v3, 1));
+    // Within the margin of the end it reads the end itself.
+    expect(risk(v4, 0.25)).toBe(risk(v3, 0));
+    expect(WaitRiskModelSchema.safeParse(v4).success).toBe(true);
+    expect(WaitRiskModelSchema.safeParse({ ...v4, leadMarginHours: undefined }).error?.issues[0].path).toEqual(['leadMarginHours']);
+    expect(WaitRiskModelSchema.safeParse({ ...v3, leadMarginHours: 0.5 }).error?.issues[0].path).toEqual(['leadMarginHours']);
   });
 });

@@ -28,6 +28,15 @@
  * an idle queue, and the held-out tail that calibrates it is often too idle
  * to tell which.
  *
+ * Each decision reads the predecessor's end `leadMarginHours` (20 minutes)
+ * nearer than it is: the output at time left T is the one at T - margin, so
+ * the model submits up to two decisions earlier than its rule would at T.
+ * Held back to the share, it mostly submits too late by minutes rather than
+ * hours; a successor already in the queue when nodes free up takes them, so
+ * the margin turns many short interruptions into none, for at most 20
+ * minutes of overlap where the model submits early. On an idle queue the
+ * risk at T - margin stays below the threshold, as at T.
+ *
  * Pure TypeScript, deterministic (Newton's method from zero weights).
  */
 import { z } from 'zod';
@@ -49,8 +58,8 @@ export const RISK_THRESHOLDS_HOURS = [0.05, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16,
 
 export const WaitRiskModelSchema = z.strictObject({
   kind: z.literal(WAIT_RISK_KIND),
-  /** 2: reads the scheduler's start estimate, made with `scheduler`; 3: also holds back by it (waitShareOfEstimate). */
-  schemaVersion: z.union([z.literal(2), z.literal(3)]),
+  /** 2: reads the scheduler's start estimate, made with `scheduler`; 3: also holds back by it (waitShareOfEstimate); 4: and decides a margin ahead (leadMarginHours). */
+  schemaVersion: z.union([z.literal(2), z.literal(3), z.literal(4)]),
   target: z.strictObject({
     predicts: z.literal('risk'),
     meaning: z.literal('P(successor wait > time until the predecessor ends), if submitted now'),
@@ -75,10 +84,21 @@ export const WaitRiskModelSchema = z.strictObject({
    * estimate (version 3; version 2 models have none and never hold back by it).
    */
   waitShareOfEstimate: z.number().positive().max(1).optional(),
-}).refine((m) => (m.schemaVersion === 3) === (m.waitShareOfEstimate !== undefined), {
-  message: 'waitShareOfEstimate is required by schema version 3 and unknown to version 2',
-  path: ['waitShareOfEstimate'],
-});
+  /**
+   * Hours by which every decision reads the predecessor's end as nearer than
+   * it is: the output at time left T is the one at T - leadMarginHours
+   * (version 4; earlier versions decide at T itself).
+   */
+  leadMarginHours: z.number().nonnegative().max(2).optional(),
+})
+  .refine((m) => (m.schemaVersion >= 3) === (m.waitShareOfEstimate !== undefined), {
+    message: 'waitShareOfEstimate is required from schema version 3 and unknown to version 2',
+    path: ['waitShareOfEstimate'],
+  })
+  .refine((m) => (m.schemaVersion === 4) === (m.leadMarginHours !== undefined), {
+    message: 'leadMarginHours is required by schema version 4 and unknown to earlier versions',
+    path: ['leadMarginHours'],
+  });
 export type WaitRiskModel = z.infer<typeof WaitRiskModelSchema>;
 
 export interface RiskTrainingRows extends WaitRows {
@@ -202,6 +222,15 @@ const SHARE_MIN_ROWS = 20;
 const SHARE_QUANTILE = 0.25;
 
 /**
+ * How far ahead each decision reads the predecessor's end: 20 minutes, two
+ * decision intervals. Chosen on the LS6 training-period folds (pooled fold
+ * cost 0.785 h with none, 0.786 h at 10 minutes, 0.736 h at 20, 0.884 h at
+ * 30, where calibration fell back to reactive on one fold; the low-load
+ * samples no worse than with none), docs/results.md.
+ */
+const LEAD_MARGIN_HOURS = 1 / 3;
+
+/**
  * The lower quartile of wait / start estimate over rows whose estimate is at
  * least half an hour: the share of the estimate that the successor, submitted
  * with that much time left, outwaits in three training rows out of four.
@@ -256,7 +285,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
   const weights = RISK_THRESHOLDS_HOURS.map((tau) => fitLogistic(zs, ws.map((w) => (w > tau ? 1 : 0)), lambda));
   const model: WaitRiskModel = {
     kind: WAIT_RISK_KIND,
-    schemaVersion: 3,
+    schemaVersion: 4,
     target: { predicts: 'risk', meaning: 'P(successor wait > time until the predecessor ends), if submitted now' },
     input: { featureMode: rows.featureMode, featureNames: [...rows.featureNames], seqLen: rows.seqLen },
     clusterNodes: options.clusterNodes,
@@ -270,6 +299,7 @@ export function fitWaitRiskModel(rows: RiskTrainingRows, options: FitRiskOptions
     dataset: { rows: rows.count, trainRows: xs.length, heldOutRows: 0, skippedRows: skipped },
     metrics: { trainRows: xs.length },
     waitShareOfEstimate: waitShareOfEstimate(ws, estimates),
+    leadMarginHours: LEAD_MARGIN_HOURS,
   };
 
   // Held-out: log loss and Brier score of "submitting at this probe still interrupts" (W > time left).
@@ -300,7 +330,9 @@ export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: 
   const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
     const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, { forecastWaitSec: forecastsSec[k] });
-    out[k] = heldBack(model, timeToEndHours, forecastsSec[k]) ? 0 : riskAt(model.thresholdsHours, thresholdProbabilities(model, x), timeToEndHours);
+    // The decision reads the predecessor's end leadMarginHours later than it is (see the head of this file).
+    const hoursLeft = Math.max(0, timeToEndHours - (model.leadMarginHours ?? 0));
+    out[k] = heldBack(model, hoursLeft, forecastsSec[k]) ? 0 : riskAt(model.thresholdsHours, thresholdProbabilities(model, x), hoursLeft);
   }
   return out;
 }

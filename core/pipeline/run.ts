@@ -196,9 +196,10 @@ async function reportedModel(modelDir: string, validatedModelDir: string): Promi
   const validated = await readWaitModel(validatedModelDir);
   // The share is the validated fit's (the refit on every training sample computes its own).
   const share = validated.kind === WAIT_RISK_KIND && validated.waitShareOfEstimate !== undefined ? `, read as 0 while the time left exceeds ${validated.waitShareOfEstimate.toFixed(3)} of the scheduler's start estimate` : '';
+  const margin = validated.kind === WAIT_RISK_KIND && validated.leadMarginHours !== undefined ? `, the time left read ${Math.round(validated.leadMarginHours * 60)} minutes short` : '';
   const type =
     wait.kind === WAIT_RISK_KIND
-      ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)${share}`
+      ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)${share}${margin}`
       : `ridge on ${wait.features.length} queue features, predicts the wait`;
   // The metrics are this fit's, on the held-out tail; validation runs the fit on every training sample.
   return { kind: wait.kind, network: { type: `${type}; validated as fitted again on every training sample once calibration chose its rule` }, backend: WAIT_MODEL_BACKEND, metrics: wait.metrics };

@@ -54,6 +54,7 @@ export async function writePolicyBundle(dir: string, input: PolicyBundleInput): 
         featureMode: facts.featureMode,
         features: facts.features,
         ...(facts.waitShareOfEstimate === undefined ? {} : { waitShareOfEstimate: facts.waitShareOfEstimate }),
+        ...(facts.leadMarginHours === undefined ? {} : { leadMarginHours: facts.leadMarginHours }),
       },
       rule: input.rule,
       ruleSource: input.ruleSource,
@@ -130,7 +131,7 @@ export async function loadPolicyBundle(dir: string): Promise<PolicyBundle> {
     throw new Error(`${root}: its model folder cannot be read: ${(error as Error).message}`, { cause: error });
   }
   const expected = manifest.model;
-  for (const key of ['kind', 'seqLen', 'featureMode', 'features', 'waitShareOfEstimate'] as const) {
+  for (const key of ['kind', 'seqLen', 'featureMode', 'features', 'waitShareOfEstimate', 'leadMarginHours'] as const) {
     if (facts[key] !== expected[key]) {
       throw new Error(`${file}: model.${key} is ${JSON.stringify(expected[key])} but ${modelDir} holds a model with ${key} ${JSON.stringify(facts[key])}`);
     }

@@ -36,6 +36,7 @@ export function formatPolicyInfo(bundle: PolicyBundle): string {
     ...(m.model.waitShareOfEstimate === undefined
       ? []
       : [`  hold-back no submission while the predecessor's end is further away than ${m.model.waitShareOfEstimate.toFixed(3)} x the scheduler's start estimate for the job`]),
+    ...(m.model.leadMarginHours === undefined ? [] : [`  margin    each decision reads the predecessor's end ${Math.round(m.model.leadMarginHours * 60)} minutes nearer than it is`]),
     `  cost      1 h of interruption weighs as much as ${m.cost} h of overlap`,
     `  cluster   ${c.nodes} ${c.unit === 'gpus' ? 'GPUs' : 'nodes'}${c.partition ? `, partition ${c.partition}` : ''}; trace ${c.trace.name} (sha256 ${c.trace.sha256.slice(0, 12)}...)`,
     `  chain     jobs of ${c.jobNodes} ${c.unit === 'gpus' ? 'GPU(s)' : 'node(s)'} x ${c.jobMinutes} min; a decision every ${c.decisionIntervalSec} s`,

@@ -64,6 +64,8 @@ export const PolicyManifestSchema = z.strictObject({
     features: int.min(1),
     /** A wait-risk model's hold-back: it does not submit while the time left exceeds this share of the scheduler's start estimate. */
     waitShareOfEstimate: z.number().positive().max(1).optional(),
+    /** A wait-risk model's margin: each decision reads the predecessor's end this many hours nearer than it is. */
+    leadMarginHours: z.number().nonnegative().max(2).optional(),
   }),
   /** How the model's outputs become submit decisions, as validated. */
   rule: DecisionRuleSchema,

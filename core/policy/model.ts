@@ -25,6 +25,8 @@ export interface ModelFacts {
   features: number;
   /** A wait-risk model's hold-back by the start estimate (absent for every other model). */
   waitShareOfEstimate?: number;
+  /** A wait-risk model's margin: its decisions read the predecessor's end this many hours nearer (absent: none). */
+  leadMarginHours?: number;
   /** The files the loader reads, relative to the folder: what a bundle copies. */
   files: string[];
 }
@@ -35,8 +37,16 @@ const WeightPathsSchema = z.object({ weightsManifest: z.array(z.object({ paths: 
 export async function modelFacts(dir: string): Promise<ModelFacts> {
   if (await isWaitModelDir(dir)) {
     const wait = await readWaitModel(dir);
-    const share = wait.kind === WAIT_RISK_KIND && wait.waitShareOfEstimate !== undefined ? { waitShareOfEstimate: wait.waitShareOfEstimate } : {};
-    return { kind: wait.kind, seqLen: wait.input.seqLen, featureMode: wait.input.featureMode, features: wait.input.featureNames.length, ...share, files: [WAIT_MODEL_FILE] };
+    const risk = wait.kind === WAIT_RISK_KIND ? wait : null;
+    return {
+      kind: wait.kind,
+      seqLen: wait.input.seqLen,
+      featureMode: wait.input.featureMode,
+      features: wait.input.featureNames.length,
+      ...(risk?.waitShareOfEstimate !== undefined ? { waitShareOfEstimate: risk.waitShareOfEstimate } : {}),
+      ...(risk?.leadMarginHours !== undefined ? { leadMarginHours: risk.leadMarginHours } : {}),
+      files: [WAIT_MODEL_FILE],
+    };
   }
   const manifest = await readManifest(dir);
   const modelJson = join(dir, 'model.json');

@@ -224,9 +224,13 @@ describe('a bundle decides live as it did in validation', () => {
     // start at once (an estimate shorter than the time left at every decision), so the model's share holds it back.
     const weights = { bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4, log1p_forecast_wait_h: 1 };
     const rule = { kind: 'risk' as const, threshold: 0.3, confirmations: 1 };
-    const bundleOf = async (name: string, share?: number) => {
+    const bundleOf = async (name: string, share?: number, leadMarginHours?: number) => {
       const modelDir = join(root, `${name}-model`);
-      await saveWaitModel(modelDir, share === undefined ? testWaitRiskModel(weights) : { ...testWaitRiskModel(weights), schemaVersion: 3, waitShareOfEstimate: share });
+      const base = testWaitRiskModel(weights);
+      await saveWaitModel(
+        modelDir,
+        share === undefined ? base : leadMarginHours === undefined ? { ...base, schemaVersion: 3, waitShareOfEstimate: share } : { ...base, schemaVersion: 4, waitShareOfEstimate: share, leadMarginHours },
+      );
       await writePolicyBundle(join(root, `${name}-bundle`), bundleInput(modelDir, rule));
       return loadPolicyBundle(join(root, `${name}-bundle`));
     };
@@ -236,6 +240,10 @@ describe('a bundle decides live as it did in validation', () => {
     expect(free.predEndSec - free.submitSec).toBeGreaterThan(3600);
     expect(held.submitSec).toBe(held.predEndSec);
     expect(held.decisions).toBeGreaterThan(free.decisions);
+    // With a 20-minute margin it reads pred's end 20 minutes nearer: it submits within 20 minutes of it, live as in validation.
+    const margin = await expectSameDecisions(await bundleOf('margin', 1, 1 / 3), 1, 'margin');
+    expect(margin.submitSec).toBeLessThan(margin.predEndSec);
+    expect(margin.predEndSec - margin.submitSec).toBeLessThanOrEqual(20 * 60);
   });
 
   it('neural bundle', { timeout: 240_000 }, async () => {
