@@ -81,7 +81,7 @@ export const WaitRiskModelSchema = z.strictObject({
   metrics: z.record(z.string(), z.number()),
   /**
    * The output reads 0 while the time left exceeds this share of the start
-   * estimate (version 3; version 2 models have none and never hold back by it).
+   * estimate (from version 3; version 2 models have none and never hold back by it).
    */
   waitShareOfEstimate: z.number().positive().max(1).optional(),
   /**
@@ -223,10 +223,10 @@ const SHARE_QUANTILE = 0.25;
 
 /**
  * How far ahead each decision reads the predecessor's end: 20 minutes, two
- * decision intervals. Chosen on the LS6 training-period folds (pooled fold
- * cost 0.785 h with none, 0.786 h at 10 minutes, 0.736 h at 20, 0.884 h at
- * 30, where calibration fell back to reactive on one fold; the low-load
- * samples no worse than with none), docs/results.md.
+ * decision intervals. Chosen on the LS6 training-period folds: pooled fold
+ * cost 0.785 h with none; 0.786, 0.746, 0.736, 0.759 and 0.884 h at 10, 15,
+ * 20, 25 and 30 minutes, the low-load samples significantly worse than with
+ * none from 25 minutes on (docs/results.md).
  */
 const LEAD_MARGIN_HOURS = 1 / 3;
 
@@ -330,7 +330,7 @@ export function predictRisk(model: WaitRiskModel, windows: Float32Array, count: 
   const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
     const { x, timeToEndHours } = waitFeaturesOf(windows, k, layout, col, model.clusterNodes, { forecastWaitSec: forecastsSec[k] });
-    // The decision reads the predecessor's end leadMarginHours later than it is (see the head of this file).
+    // The decision reads the time left leadMarginHours short (see the head of this file).
     const hoursLeft = Math.max(0, timeToEndHours - (model.leadMarginHours ?? 0));
     out[k] = heldBack(model, hoursLeft, forecastsSec[k]) ? 0 : riskAt(model.thresholdsHours, thresholdProbabilities(model, x), hoursLeft);
   }
