@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleReward } from '../validate/summary.js';
-import { compareToBaselines, sampleCostHours, significance } from './compare.js';
+import { compareToBaselines, significance } from './compare.js';
+import { sampleCostHours } from '../validate/stats.js';
 
 const rec = (policy: string, index: number, hours: number): SampleReward => ({
   policy,

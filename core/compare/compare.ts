@@ -5,7 +5,7 @@
  * samples in time order, so the block bootstrap resamples within groups.
  * Pure and browser-safe.
  */
-import { LOAD_LEVELS, loadLevelOf, rewardStats } from '../validate/stats.js';
+import { LOAD_LEVELS, loadLevelOf, rewardStats, sampleCostHours } from '../validate/stats.js';
 import type { LoadLevel, RewardStats } from '../validate/stats.js';
 import type { SampleReward } from '../validate/summary.js';
 import { MIN_BLOCKS, blockBootstrapMean, mcNemarExact } from './stats.js';
@@ -14,11 +14,6 @@ import type { BootstrapOptions, Interval, McNemar } from './stats.js';
 /** The files written beside summary.json: the comparison with intervals (`mirage run`, `mirage validate`), and the trade-off chart's data (`mirage run`). */
 export const COMPARISON_FILE = 'comparison.json';
 export const TRADEOFF_FILE = 'tradeoff.json';
-
-/** Cost of one sample, hours: interruption + overlap / R. */
-export function sampleCostHours(rewardHours: number, overlapHoursPerInterruptionHour: number): number {
-  return rewardHours >= 0 ? rewardHours : -rewardHours / overlapHoursPerInterruptionHour;
-}
 
 export interface PolicyResult extends RewardStats {
   policy: string;

@@ -16,7 +16,8 @@ import { TOOL_VERSION } from '../version.js';
 import type { TradeoffData } from '../charts/index.js';
 import { readValidationRecords } from '../validate/output.js';
 import type { SampleReward } from '../validate/summary.js';
-import { TRADEOFF_FILE, compareToBaselines, sampleCostHours } from '../compare/compare.js';
+import { TRADEOFF_FILE, compareToBaselines } from '../compare/compare.js';
+import { sampleCostHours } from '../validate/stats.js';
 import type { Comparison } from '../compare/compare.js';
 
 /**

@@ -195,8 +195,9 @@ async function reportedModel(modelDir: string, validatedModelDir: string): Promi
   const wait = await readWaitModel(modelDir);
   const validated = await readWaitModel(validatedModelDir);
   // The share is the validated fit's (the refit on every training sample computes its own).
-  const share = validated.kind === WAIT_RISK_KIND && validated.waitShareOfEstimate !== undefined ? `, read as 0 while the time left exceeds ${validated.waitShareOfEstimate.toFixed(3)} of the scheduler's start estimate` : '';
-  const margin = validated.kind === WAIT_RISK_KIND && validated.leadMarginHours !== undefined ? `, the time left read ${Math.round(validated.leadMarginHours * 60)} minutes short` : '';
+  const risk = validated.kind === WAIT_RISK_KIND ? validated : null;
+  const share = risk?.waitShareOfEstimate !== undefined ? `, read as 0 while the time left exceeds ${risk.waitShareOfEstimate.toFixed(3)} of the scheduler's start estimate` : '';
+  const margin = risk?.leadMarginHours !== undefined ? `, the time left read ${Math.round(risk.leadMarginHours * 60)} minutes short` : '';
   const type =
     wait.kind === WAIT_RISK_KIND
       ? `${wait.thresholdsHours.length} logistic models on ${wait.features.length} queue features, predict P(wait >= time left)${share}${margin}`

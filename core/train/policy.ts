@@ -25,7 +25,7 @@ import type { PolicySpec } from '../model/spec.js';
 import { createRng, deriveSeed } from '../model/rng.js';
 import { throwIfAborted } from '../progress.js';
 import type { WorkOptions } from '../progress.js';
-import { sampleCostHours } from '../compare/compare.js';
+import { sampleCostHours } from '../validate/stats.js';
 import { Adam } from './adam.js';
 import { CHECKPOINT_DIR, clearCheckpoints, loadCheckpoint, prefixTensors, saveCheckpoint, tensorsWithPrefix } from './checkpoint.js';
 import type { TrainEvent } from './events.js';
@@ -157,7 +157,7 @@ export function rewardsToGo(rewards: readonly number[], gamma: number): number[]
 
 /**
  * The episode's return: -rewardScale * what it cost the user, its
- * interruption hours or its overlap hours / R (core/compare sampleCostHours;
+ * interruption hours or its overlap hours / R (core/validate/stats sampleCostHours;
  * R = 1 gives -rewardScale * |reward|, the reference's).
  */
 export function episodeReturn(rewardHours: number, config: Pick<PolicyConfig, 'rewardScale' | 'overlapHoursPerInterruptionHour'>): number {

@@ -11,7 +11,7 @@ import type { BaselinePolicy, SampleOutcome } from './policies.js';
 import type { RewardStats } from './stats.js';
 import { modelBatchSize } from './run.js';
 import type { ValidationInit, ValidationTask, ValidationTaskResult } from './runner.js';
-import { loadLevelOf, rewardStats } from './stats.js';
+import { loadLevelOf, rewardStats, sampleCostHours } from './stats.js';
 import { sha256OfFile } from '../trace/index.js';
 import { chunks, runValidationTasks, threadsFor } from './tasks.js';
 
@@ -137,7 +137,7 @@ export async function scoreRules(request: CalibrationRequest, options: WorkOptio
   const low = indices.filter((i) => loadLevelOf(byBaseline[reactive].get(i)!.rewardSeconds / 3600) === 'low');
   // Each rule against reactive, sample by sample: whether the samples show it worse beyond chance (chooseRule).
   const R = request.overlapHoursPerInterruptionHour ?? 1;
-  const costOf = (rewardSeconds: number): number => (rewardSeconds >= 0 ? rewardSeconds / 3600 : -rewardSeconds / 3600 / R);
+  const costOf = (rewardSeconds: number): number => sampleCostHours(rewardSeconds / 3600, R);
   const versus = (r: number, of: readonly number[]) => pairedDifference(of.map((i) => costOf(byRule[r].get(i)!.rewardSeconds) - costOf(byBaseline[reactive].get(i)!.rewardSeconds)));
   trials.forEach((t, r) => (t.vsReactive = { all: versus(r, indices), ...(low.length > 0 ? { lowLoad: versus(r, low) } : {}) }));
   if (low.length === 0) return { trials, baselines, samples: indices.length };

@@ -29,6 +29,11 @@ export function loadLevelOf(reactiveRewardHours: number): LoadLevel {
   return 'heavy';
 }
 
+/** Cost of one sample, hours: interruption + overlap / R (R hours of overlap weigh as one of interruption). */
+export function sampleCostHours(rewardHours: number, overlapHoursPerInterruptionHour: number): number {
+  return rewardHours >= 0 ? rewardHours : -rewardHours / overlapHoursPerInterruptionHour;
+}
+
 /** numpy's median: the mean of the two middle values of an even count. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
