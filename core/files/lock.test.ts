@@ -60,7 +60,7 @@ describe('folder locks', () => {
       acquired = true;
       return l;
     });
-    await expect.poll(() => told, { timeout: 10_000 }).toEqual(['stage']);
+    await expect.poll(() => told).toEqual(['stage']);
     expect(acquired).toBe(false);
     await first.release();
     const second = await waiting;

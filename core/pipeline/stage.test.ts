@@ -66,7 +66,7 @@ describe('pipeline stages', () => {
     const first = runStage(root, 'training', { epochs: 2 }, work);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const second = runStage(root, 'training', { epochs: 2 }, work, { onWait: (holder) => waits.push(holder) });
-    await expect.poll(() => waits.length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => waits.length).toBe(1);
     expect(waits[0]).toMatch(/^mirage stage training \(pid \d+ on /);
     release();
     const [a, b] = await Promise.all([first, second]);

@@ -32,6 +32,7 @@ import type { PolicyBundle } from './bundle.js';
 import { loadPolicyModel } from './model.js';
 import { saveTestWaitModel, testWaitRiskModel } from './testing.js';
 import { saveWaitModel } from '../model/wait-model.js';
+import { TEST_TIMEOUTS } from '../testing/timeouts.js';
 
 /**
  * The policy a user validated is the policy provision runs: one validation
@@ -193,7 +194,7 @@ async function expectSameDecisions(bundle: PolicyBundle, index: number, name: st
 }
 
 describe('a bundle decides live as it did in validation', () => {
-  it('wait-based bundle with confirmations', { timeout: 120_000 }, async () => {
+  it('wait-based bundle with confirmations', { timeout: TEST_TIMEOUTS.test }, async () => {
     // Hand-set weights: the wait grows with the queue; reward = max(0, wait) - time left until pred ends.
     const modelDir = join(root, 'wait-model');
     await saveTestWaitModel(modelDir, { bias: 1.5, log1p_pending_count: 0.25, log1p_pending_nodes: 0.1, free_node_share: -0.6 });
@@ -206,7 +207,7 @@ describe('a bundle decides live as it did in validation', () => {
     expect(outcome.submitSec).toBeLessThan(outcome.predEndSec);
   });
 
-  it('wait-risk bundle with confirmations and a cap on how early it may submit', { timeout: 120_000 }, async () => {
+  it('wait-risk bundle with confirmations and a cap on how early it may submit', { timeout: TEST_TIMEOUTS.test }, async () => {
     // Hand-set weights: a high risk that grows with the queue, a full cluster and the scheduler's start estimate
     // (made live from squeue's jobs, in validation from the simulator's), so the cap decides when it may act.
     const modelDir = join(root, 'risk-model');
@@ -219,7 +220,7 @@ describe('a bundle decides live as it did in validation', () => {
     expect(outcome.predEndSec - outcome.submitSec).toBeLessThanOrEqual(6 * 3600);
   });
 
-  it('wait-risk bundle held back by its share of the start estimate', { timeout: 120_000 }, async () => {
+  it('wait-risk bundle held back by its share of the start estimate', { timeout: TEST_TIMEOUTS.test }, async () => {
     // The weights of the test above, no cap: the risk is high at once, but on this March morning a 1-node job would
     // start at once (an estimate shorter than the time left at every decision), so the model's share holds it back.
     const weights = { bias: 4, log1p_pending_count: 0.8, no_free_node: 1.5, free_node_share: -4, log1p_forecast_wait_h: 1 };
@@ -246,7 +247,7 @@ describe('a bundle decides live as it did in validation', () => {
     expect(margin.predEndSec - margin.submitSec).toBeLessThanOrEqual(20 * 60);
   });
 
-  it('neural bundle', { timeout: 240_000 }, async () => {
+  it('neural bundle', { timeout: TEST_TIMEOUTS.pipeline }, async () => {
     await initBackend('wasm');
     const data = { ...syntheticTrainingData({ samples: 8, probes: 2, seqLen: 144, featureCount: FEATURES_PER_SNAPSHOT, seed: 3 }), featureNames: [...FEATURE_NAMES] };
     const config = resolveTrainConfig('default', null, 1, { seqLen: 144, inFeatures: FEATURES_PER_SNAPSHOT }, { epochs: 1, dModel: 8, heads: 1, ffDim: 8, layers: 1, patience: null });
